@@ -1,0 +1,56 @@
+"""Datasets: records tables from Mini-DDSM, folders and synthetic data; splits; tf.data.
+
+Reading records and splitting needs no TensorFlow; :func:`to_tf_dataset` and
+:mod:`~mammokit.datasets.augment` import it when first used.
+
+Examples
+--------
+>>> import tempfile
+>>> from mammokit import datasets
+>>> root = datasets.make_synthetic(tempfile.mkdtemp(), n_patients=6, image_size=(64, 48))
+>>> records = datasets.read_mini_ddsm(root)
+>>> train, val, test = datasets.split_by_patient(records, val_size=0.2, test_size=0.2, seed=0)
+>>> len(records), datasets.class_weights(train)
+(24, {0: 1.0, 1: 1.0, 2: 1.0})
+"""
+
+from __future__ import annotations
+
+import importlib
+from typing import TYPE_CHECKING
+
+from mammokit.datasets.folder import read_folder
+from mammokit.datasets.mini_ddsm import read_mini_ddsm
+from mammokit.datasets.records import CLASSES, make_records
+from mammokit.datasets.splits import class_weights, split_by_patient
+from mammokit.datasets.synthetic import make_synthetic, synthetic_mammogram
+
+if TYPE_CHECKING:  # pragma: no cover
+    from mammokit.datasets import augment
+    from mammokit.datasets.pipeline import to_tf_dataset
+
+__all__ = [
+    "CLASSES",
+    "augment",
+    "class_weights",
+    "make_records",
+    "make_synthetic",
+    "preprocess",
+    "read_folder",
+    "read_mini_ddsm",
+    "split_by_patient",
+    "synthetic_mammogram",
+    "to_tf_dataset",
+]
+
+_LAZY = {"to_tf_dataset": ("mammokit.datasets.pipeline", "to_tf_dataset")}
+_LAZY_MODULES = ("augment", "pipeline", "preprocess")
+
+
+def __getattr__(name: str) -> object:
+    if name in _LAZY:
+        module, attribute = _LAZY[name]
+        return getattr(importlib.import_module(module), attribute)
+    if name in _LAZY_MODULES:
+        return importlib.import_module(f"mammokit.datasets.{name}")
+    raise AttributeError(f"module 'mammokit.datasets' has no attribute {name!r}")

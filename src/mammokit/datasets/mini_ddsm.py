@@ -1,0 +1,314 @@
+"""Reader for the Mini-DDSM download (JPEG-8 and PNG-16 variants) and its synthetic twin.
+
+Layout of the published download::
+
+    <root>/
+      MINI-DDSM-Complete-JPEG-8/
+        DataWMask.xlsx
+        <Benign|Cancer|Normal>/<4-digit case>/
+          C_0029_1.LEFT_CC.jpg          one image per view
+          C_0029_1.LEFT_CC_Mask.jpg     lesion masks (_Mask, _Mask2, _MASK2)
+          C-0029-1.ics                  case file with PATIENT_AGE and DENSITY
+      MINI-DDSM-Complete-PNG-16/        the same in 16-bit PNG (no spreadsheet of its own)
+      Data-MoreThanTwoMasks/<Class>/<case>/..._Mask3.png ... _Mask6.png
+
+The patient is the file stem (``C_0029_1``); case folder numbers repeat across classes.
+Files that are not views (``Mask_C_...``, ``.OVERLAY``, ``TAPE_*.16_PGM``, ``BoundaryMask.png``)
+are never taken as images.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+from collections import defaultdict
+from pathlib import Path
+
+import pandas as pd
+
+from mammokit.datasets.records import CLASSES, make_records
+from mammokit.errors import DatasetError
+
+__all__ = ["VARIANT_DIRS", "parse_ics", "read_mini_ddsm"]
+
+#: Folder of each variant inside the download.
+VARIANT_DIRS = {"jpeg8": "MINI-DDSM-Complete-JPEG-8", "png16": "MINI-DDSM-Complete-PNG-16"}
+_SUFFIX = {"jpeg8": ".jpg", "png16": ".png"}
+_SHEET = "DataWMask.xlsx"
+_SHEET_COLUMNS = ("fullPath", "Status", "Tumour_Contour", "Tumour_Contour2", "Age", "Density")
+_EXTRA_MASKS_DIR = "Data-MoreThanTwoMasks"
+
+_VIEW_NAME = re.compile(
+    r"^(?P<stem>[A-Z]_\d{4}_\d)\.(?P<side>LEFT|RIGHT)_(?P<view>CC|MLO)\.(?P<ext>jpe?g|png)$", re.I
+)
+_MASK_NAME = re.compile(
+    r"^(?P<image>[A-Z]_\d{4}_\d\.(?:LEFT|RIGHT)_(?:CC|MLO))_MASK(?P<n>\d?)\.(?:jpe?g|png)$", re.I
+)
+
+
+def read_mini_ddsm(
+    root: str | os.PathLike,
+    variant: str = "jpeg8",
+    on_missing: str = "raise",
+) -> pd.DataFrame:
+    """Read Mini-DDSM (or a dataset from ``make_synthetic``) into a records table.
+
+    Parameters
+    ----------
+    root
+        The download's top folder, or one variant folder (``MINI-DDSM-Complete-JPEG-8``).
+    variant
+        ``"jpeg8"`` (8-bit JPEG) or ``"png16"`` (16-bit PNG).
+    on_missing
+        What to do with spreadsheet rows whose image or mask file is missing: ``"raise"``
+        (default) raises :class:`DatasetError` listing them; ``"skip"`` drops the image (or
+        just the mask) and lists each in ``records.attrs["skipped"]`` with its reason.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The records table (see :mod:`mammokit.datasets.records`), one row per image, sorted by
+        ``patient_id``, ``side`` and ``view``.
+
+    Notes
+    -----
+    ``DataWMask.xlsx`` (in the JPEG-8 folder, shared by the PNG-16 variant with ``.png``
+    names) is used when present; without it the class folders are scanned and age and density
+    come from each case's ``.ics`` file. Masks are matched case-insensitively and extra masks
+    from ``Data-MoreThanTwoMasks/`` are added.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from mammokit.datasets import make_synthetic
+    >>> root = make_synthetic(tempfile.mkdtemp(), n_patients=3, image_size=(64, 48))
+    >>> records = read_mini_ddsm(root)
+    >>> len(records), sorted(records["label"].unique())
+    (12, ['Benign', 'Cancer', 'Normal'])
+    """
+    if variant not in VARIANT_DIRS:
+        raise DatasetError(f"variant must be one of {tuple(VARIANT_DIRS)}, got {variant!r}")
+    if on_missing not in ("raise", "skip"):
+        raise DatasetError(f"on_missing must be 'raise' or 'skip', got {on_missing!r}")
+    variant_dir, top = _locate(Path(root).resolve(), variant)
+    sheet = _find_sheet(variant_dir, top)
+    skipped: list[dict] = []
+    if sheet is not None:
+        rows = _rows_from_sheet(sheet, variant_dir, variant, on_missing, skipped)
+    else:
+        rows = _rows_from_folders(variant_dir)
+    if top is not None:
+        _add_extra_masks(rows, top / _EXTRA_MASKS_DIR)
+    if not rows:
+        raise DatasetError(f"{variant_dir}: no Mini-DDSM images found")
+    records = make_records(rows, skipped)
+    return records.sort_values(["patient_id", "side", "view"], ignore_index=True)
+
+
+def parse_ics(path: str | os.PathLike) -> dict[str, float]:
+    """Read ``PATIENT_AGE`` and ``DENSITY`` from a DDSM ``.ics`` case file.
+
+    Returns
+    -------
+    dict
+        ``{"age": float, "density": float}``, ``NaN`` for a value the file lacks.
+
+    Examples
+    --------
+    >>> import tempfile, os
+    >>> path = os.path.join(tempfile.mkdtemp(), "A-0001-1.ics")
+    >>> _ = open(path, "w").write("PATIENT_AGE 61\\nDENSITY 3\\n")
+    >>> parse_ics(path)
+    {'age': 61.0, 'density': 3.0}
+    """
+    values = {"age": float("nan"), "density": float("nan")}
+    keys = {"PATIENT_AGE": "age", "DENSITY": "density"}
+    try:
+        text = Path(path).read_text(errors="replace")
+    except OSError as err:
+        raise DatasetError(f"{path}: cannot read case file ({err.strerror or err})") from err
+    for line in text.splitlines():
+        parts = line.split()
+        if len(parts) >= 2 and parts[0] in keys:
+            try:
+                values[keys[parts[0]]] = float(parts[1])
+            except ValueError as err:
+                raise DatasetError(f"{path}: {parts[0]} is not a number: {parts[1]!r}") from err
+    return values
+
+
+# --------------------------------------------------------------------------- locating
+
+
+def _locate(root: Path, variant: str) -> tuple[Path, Path | None]:
+    """Return (variant folder, download top folder or None)."""
+    if not root.is_dir():
+        raise DatasetError(f"{root}: not a folder")
+    name = VARIANT_DIRS[variant]
+    if (root / name).is_dir():
+        return root / name, root
+    if root.name == name or any((root / c).is_dir() for c in CLASSES):
+        return root, root.parent
+    raise DatasetError(
+        f"{root}: neither contains {name}/ nor class folders {list(CLASSES)}; pass the Mini-DDSM "
+        f"download folder or its {name} folder"
+    )
+
+
+def _find_sheet(variant_dir: Path, top: Path | None) -> Path | None:
+    candidates = [variant_dir / _SHEET]
+    if top is not None:
+        candidates.append(top / VARIANT_DIRS["jpeg8"] / _SHEET)
+    return next((c for c in candidates if c.is_file()), None)
+
+
+# --------------------------------------------------------------------------- spreadsheet
+
+
+def _rows_from_sheet(
+    sheet: Path, variant_dir: Path, variant: str, on_missing: str, skipped: list[dict]
+) -> list[dict]:
+    try:
+        table = pd.read_excel(sheet, dtype=str)
+    except Exception as err:  # openpyxl/zipfile raise many kinds for a broken file
+        raise DatasetError(f"{sheet}: not a readable spreadsheet ({err})") from err
+    missing_columns = [c for c in _SHEET_COLUMNS if c not in table.columns]
+    if missing_columns:
+        raise DatasetError(
+            f"{sheet}: missing column(s) {missing_columns}; found {list(table.columns)}"
+        )
+    rows, missing = [], []
+    for line, entry in zip(range(2, len(table) + 2), table.itertuples(index=False), strict=True):
+        status = str(entry.Status).strip()
+        if status not in CLASSES:
+            raise DatasetError(
+                f"{sheet}, row {line}: unknown Status {entry.Status!r} (expected one of {CLASSES})"
+            )
+        image = _sheet_path(variant_dir, entry.fullPath, variant)
+        if image is None:
+            raise DatasetError(f"{sheet}, row {line}: empty fullPath")
+        if not image.is_file():
+            missing.append(
+                {"path": str(image), "reason": f"image listed in {sheet.name} is missing"}
+            )
+            continue
+        masks = []
+        for column in ("Tumour_Contour", "Tumour_Contour2"):
+            mask = _sheet_path(variant_dir, getattr(entry, column), variant)
+            if mask is None:
+                continue
+            if mask.is_file():
+                masks.append(str(mask))
+            else:
+                missing.append(
+                    {"path": str(mask), "reason": f"mask listed in {sheet.name} is missing"}
+                )
+        match = _VIEW_NAME.match(image.name)
+        stem = match["stem"] if match else image.stem.split(".")[0]
+        rows.append(
+            {
+                "image_path": str(image),
+                "label": status,
+                "patient_id": stem,
+                "side": match["side"].upper() if match else "",
+                "view": match["view"].upper() if match else "",
+                "age": entry.Age,
+                "density": entry.Density,
+                "mask_paths": tuple(masks),
+            }
+        )
+    if missing and on_missing == "raise":
+        listed = "\n  ".join(f"{m['path']} ({m['reason']})" for m in missing[:20])
+        more = f"\n  ... and {len(missing) - 20} more" if len(missing) > 20 else ""
+        raise DatasetError(
+            f"{len(missing)} file(s) listed in {sheet} are missing (pass on_missing='skip' to "
+            f"drop them):\n  {listed}{more}"
+        )
+    skipped.extend(missing)
+    return rows
+
+
+def _sheet_path(variant_dir: Path, value: object, variant: str) -> Path | None:
+    """A spreadsheet path (Windows separators, ``-`` for none) as an absolute path."""
+    if value is None or pd.isna(value):
+        return None
+    text = str(value).strip()
+    if text in ("", "-"):
+        return None
+    relative = Path(*text.replace("\\", "/").split("/"))
+    if variant == "png16":
+        relative = relative.with_suffix(".png")
+    return _case_insensitive(variant_dir / relative)
+
+
+def _case_insensitive(path: Path) -> Path:
+    """``path`` itself if it exists, else a sibling whose name differs only in case."""
+    if path.exists() or not path.parent.is_dir():
+        return path
+    lowered = path.name.lower()
+    return next((p for p in path.parent.iterdir() if p.name.lower() == lowered), path)
+
+
+# --------------------------------------------------------------------------- folder scan
+
+
+def _rows_from_folders(variant_dir: Path) -> list[dict]:
+    rows = []
+    for label in CLASSES:
+        class_dir = variant_dir / label
+        if not class_dir.is_dir():
+            continue
+        for case_dir in sorted(p for p in class_dir.iterdir() if p.is_dir()):
+            rows.extend(_rows_from_case(case_dir, label))
+    return rows
+
+
+def _rows_from_case(case_dir: Path, label: str) -> list[dict]:
+    files = sorted(p for p in case_dir.iterdir() if p.is_file())
+    masks = defaultdict(list)
+    for path in files:
+        match = _MASK_NAME.match(path.name)
+        if match:
+            masks[match["image"].upper()].append(str(path))
+    meta = {}
+    for path in files:
+        if path.suffix.lower() == ".ics":
+            meta[path.stem.replace("-", "_").upper()] = parse_ics(path)
+    rows = []
+    for path in files:
+        match = _VIEW_NAME.match(path.name)
+        if not match:
+            continue
+        stem = match["stem"]
+        key = f"{stem}.{match['side']}_{match['view']}".upper()
+        info = meta.get(stem.upper(), {})
+        rows.append(
+            {
+                "image_path": str(path.resolve()),
+                "label": label,
+                "patient_id": stem,
+                "side": match["side"].upper(),
+                "view": match["view"].upper(),
+                "age": info.get("age"),
+                "density": info.get("density"),
+                "mask_paths": tuple(sorted(masks.get(key, []))),
+            }
+        )
+    return rows
+
+
+def _add_extra_masks(rows: list[dict], extra_dir: Path) -> None:
+    """Add ``_Mask3``..``_Mask6`` files from ``Data-MoreThanTwoMasks/`` to their images."""
+    if not extra_dir.is_dir():
+        return
+    extra = defaultdict(list)
+    for path in extra_dir.rglob("*"):
+        match = _MASK_NAME.match(path.name)
+        if match and path.is_file():
+            extra[match["image"].upper()].append(str(path.resolve()))
+    if not extra:
+        return
+    for row in rows:
+        key = Path(row["image_path"]).stem.upper()
+        if key in extra:
+            row["mask_paths"] = tuple(row["mask_paths"]) + tuple(sorted(extra[key]))

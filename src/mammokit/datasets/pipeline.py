@@ -1,0 +1,215 @@
+"""A tf.data pipeline from a records table to batches of images and one-hot labels."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable
+from pathlib import Path
+
+import cv2
+import numpy as np
+import pandas as pd
+import tensorflow as tf
+
+from mammokit.datasets.preprocess import crop_breast, flip_to_left
+from mammokit.datasets.records import CLASSES, check_records, label_indices
+from mammokit.errors import ImageReadError, MammokitError
+from mammokit.io import read_image
+
+__all__ = ["load_example", "standard_preprocess", "to_tf_dataset"]
+
+#: ``preprocess(image, side) -> (image, box)``: box ``(y0, y1, x0, x1)`` after the flip.
+Preprocess = Callable[[np.ndarray, str], tuple[np.ndarray, tuple[int, int, int, int] | None]]
+
+
+def standard_preprocess(
+    image: np.ndarray, side: str
+) -> tuple[np.ndarray, tuple[int, int, int, int]]:
+    """Mirror to the left (:func:`flip_to_left`) and crop to the breast (:func:`crop_breast`).
+
+    Returns the crop and its box in the flipped image, so masks can follow.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> img = np.zeros((50, 40), np.uint8); img[10:40, 15:] = 200
+    >>> crop, box = standard_preprocess(img, "RIGHT")
+    >>> crop.shape, box
+    ((30, 25), (10, 40, 0, 25))
+    """
+    flipped = flip_to_left(image, side)
+    crop, box = crop_breast(flipped, return_box=True)
+    return crop, box
+
+
+def load_example(
+    path: str,
+    side: str = "",
+    mask_paths: tuple[str, ...] = (),
+    image_size: tuple[int, int] = (224, 224),
+    preprocess: Preprocess | None = standard_preprocess,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Read, preprocess and resize one image (and its merged lesion mask) for a model.
+
+    Returns
+    -------
+    (image, mask)
+        ``image`` float32 ``(H, W)`` on a 0..255 scale (16-bit images are scaled down by
+        257), ``mask`` float32 ``(H, W)`` in {0, 1}, zeros where there is no mask.
+
+    Examples
+    --------
+    >>> import tempfile, os, cv2, numpy as np
+    >>> path = os.path.join(tempfile.mkdtemp(), "x.png")
+    >>> _ = cv2.imwrite(path, np.full((40, 30), 65535, np.uint16))
+    >>> image, mask = load_example(path, image_size=(8, 8), preprocess=None)
+    >>> float(image.max()), float(mask.max())
+    (255.0, 0.0)
+    """
+    height, width = image_size
+    image = read_image(path, min_size=None if mask_paths else (height, width))
+    scale = 1.0 / 257.0 if image.dtype == np.uint16 else 1.0
+    mask = _merged_mask(mask_paths, image.shape) if mask_paths else None
+    if preprocess is not None:
+        image, box = preprocess(image, side)
+        if mask is not None:
+            mask = flip_to_left(mask, side) if side else mask
+            if box is not None:
+                mask = mask[box[0] : box[1], box[2] : box[3]]
+    resized = cv2.resize(image.astype(np.float32), (width, height), interpolation=cv2.INTER_AREA)
+    if mask is None:
+        return resized * scale, np.zeros((height, width), np.float32)
+    mask = cv2.resize(mask.astype(np.float32), (width, height), interpolation=cv2.INTER_NEAREST)
+    return resized * scale, mask
+
+
+def _merged_mask(mask_paths: tuple[str, ...], shape: tuple[int, int]) -> np.ndarray:
+    merged = np.zeros(shape, np.uint8)
+    for mask_path in mask_paths:
+        mask = read_image(mask_path)
+        if mask.shape != shape:
+            mask = cv2.resize(mask, (shape[1], shape[0]), interpolation=cv2.INTER_NEAREST)
+        threshold = 32767 if mask.dtype == np.uint16 else 127
+        merged |= (mask > threshold).astype(np.uint8)
+    return merged
+
+
+def to_tf_dataset(
+    records: pd.DataFrame,
+    image_size: tuple[int, int] = (224, 224),
+    batch_size: int = 32,
+    shuffle: bool = False,
+    augment: Callable | None = None,
+    cache: bool | str | os.PathLike | None = None,
+    preprocess: Preprocess | None = standard_preprocess,
+    seed: int | None = None,
+    with_masks: bool = False,
+    channels: int = 3,
+) -> tf.data.Dataset:
+    """Turn a records table into a batched ``tf.data.Dataset`` of images and one-hot labels.
+
+    Parameters
+    ----------
+    records
+        A records table (``image_path``, ``label``; ``side`` and ``mask_paths`` when present).
+    image_size
+        ``(height, width)`` the images are resized to.
+    batch_size
+        Images per batch; the last batch may be smaller.
+    shuffle
+        Shuffle the examples every epoch (seeded by ``seed``).
+    augment
+        A callable applied to each batch of images, e.g.
+        :func:`mammokit.datasets.augment.default_augmenter`. With ``with_masks`` it is called as
+        ``augment((images, masks))`` and must return both, aligned.
+    cache
+        ``True`` caches the decoded images in memory, a path caches them in files there; the
+        epochs after the first then skip decoding. ``None``/``False`` decodes every epoch.
+    preprocess
+        ``preprocess(image, side) -> (image, box)`` run on the full-size image before resizing;
+        default :func:`standard_preprocess` (flip to the left, crop to the breast). ``None``
+        resizes the raw image.
+    seed
+        Seed for shuffling.
+    with_masks
+        Also yield the merged lesion mask, resized alongside, as ``(images, masks), labels``.
+    channels
+        1 for grayscale batches, 3 (default) to repeat the gray channel for RGB backbones.
+
+    Returns
+    -------
+    tf.data.Dataset
+        Yields ``(images, labels)``: ``float32 (B, H, W, channels)`` on a 0..255 scale and
+        ``float32 (B, len(CLASSES))`` one-hot labels. The models in :mod:`mammokit.models`
+        scale their input themselves.
+
+    Raises
+    ------
+    MammokitError
+        While iterating, when an image cannot be read; the message names the file.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from mammokit.datasets import make_synthetic, read_mini_ddsm
+    >>> root = make_synthetic(tempfile.mkdtemp(), n_patients=3, image_size=(64, 48))
+    >>> records = read_mini_ddsm(root)
+    >>> images, labels = next(iter(to_tf_dataset(records, image_size=(32, 32), batch_size=4)))
+    >>> tuple(images.shape), tuple(labels.shape)
+    ((4, 32, 32, 3), (4, 3))
+    """
+    check_records(records)
+    if channels not in (1, 3):
+        raise MammokitError(f"channels must be 1 or 3, got {channels}")
+    if batch_size < 1:
+        raise MammokitError(f"batch_size must be >= 1, got {batch_size}")
+    height, width = (int(v) for v in image_size)
+    paths = records["image_path"].astype(str).tolist()
+    sides = (
+        records["side"].fillna("").astype(str).tolist() if "side" in records else [""] * len(paths)
+    )
+    masks = (
+        [tuple(m) for m in records["mask_paths"]] if "mask_paths" in records else [()] * len(paths)
+    )
+    labels = tf.one_hot(label_indices(records), len(CLASSES), dtype=tf.float32)
+
+    def load(index: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        i = int(index)
+        try:
+            return load_example(
+                paths[i], sides[i], masks[i] if with_masks else (), (height, width), preprocess
+            )
+        except MammokitError:
+            raise
+        except Exception as err:  # a preprocess callable failing on this file
+            raise ImageReadError(f"{paths[i]}: could not be prepared ({err})") from err
+
+    def load_tensor(index: tf.Tensor) -> tf.Tensor | tuple[tf.Tensor, tf.Tensor]:
+        if not with_masks:
+            image = tf.numpy_function(lambda i: load(i)[0], [index], tf.float32, stateful=False)
+            return tf.ensure_shape(image, (height, width))[..., tf.newaxis]
+        image, mask = tf.numpy_function(load, [index], (tf.float32, tf.float32), stateful=False)
+        image = tf.ensure_shape(image, (height, width))[..., tf.newaxis]
+        return image, tf.ensure_shape(mask, (height, width))[..., tf.newaxis]
+
+    dataset = tf.data.Dataset.range(len(paths)).map(
+        lambda i: (load_tensor(i), tf.gather(labels, i)),
+        num_parallel_calls=tf.data.AUTOTUNE,
+        deterministic=True,
+    )
+    if cache:
+        dataset = dataset.cache("" if cache is True else str(Path(cache) / "mammokit-cache"))
+    if shuffle:
+        dataset = dataset.shuffle(len(paths), seed=seed, reshuffle_each_iteration=True)
+    dataset = dataset.batch(batch_size)
+    if augment is not None:
+        dataset = dataset.map(lambda x, y: (augment(x), y), num_parallel_calls=tf.data.AUTOTUNE)
+    if channels == 3:
+        dataset = dataset.map(_to_rgb)
+    return dataset.prefetch(tf.data.AUTOTUNE)
+
+
+def _to_rgb(x: tf.Tensor | tuple, y: tf.Tensor) -> tuple:
+    if isinstance(x, tuple):
+        return (tf.repeat(x[0], 3, axis=-1), x[1]), y
+    return tf.repeat(x, 3, axis=-1), y

@@ -1,0 +1,235 @@
+"""Mammogram preprocessing on 2-D grayscale arrays (``uint8``, ``uint16`` or float).
+
+Every function keeps the input dtype and rejects empty, non-2-D and NaN input with a
+:class:`mammokit.errors.PreprocessError`.
+
+Examples
+--------
+>>> import numpy as np
+>>> img = np.zeros((100, 60), np.uint8)
+>>> img[20:80, 0:40] = 180                      # a "breast" on the left edge
+>>> img[2:6, 50:58] = 255                       # a burnt-in label
+>>> crop_breast(img).shape
+(60, 40)
+"""
+
+from __future__ import annotations
+
+import cv2
+import numpy as np
+
+from mammokit.errors import MammokitError
+
+__all__ = [
+    "PreprocessError",
+    "breast_mask",
+    "clahe",
+    "crop_breast",
+    "flip_to_left",
+    "remove_pectoral",
+]
+
+
+class PreprocessError(MammokitError):
+    """An array handed to a preprocessing function is not a usable grayscale image."""
+
+
+def _check(image: np.ndarray, name: str = "image") -> np.ndarray:
+    if not isinstance(image, np.ndarray):
+        raise PreprocessError(f"{name}: expected a numpy array, got {type(image).__name__}")
+    if image.ndim != 2:
+        raise PreprocessError(f"{name}: expected a 2-D grayscale array, got shape {image.shape}")
+    if image.size == 0:
+        raise PreprocessError(f"{name}: empty array of shape {image.shape}")
+    if image.dtype.kind == "f":
+        if not np.isfinite(image).all():
+            raise PreprocessError(f"{name}: contains NaN or infinite values")
+    elif image.dtype not in (np.uint8, np.uint16):
+        raise PreprocessError(
+            f"{name}: unsupported dtype {image.dtype} (use uint8, uint16 or float)"
+        )
+    return image
+
+
+def _to_uint8(image: np.ndarray) -> np.ndarray:
+    """Scale any supported image to uint8 for thresholding (full range of its dtype)."""
+    if image.dtype == np.uint8:
+        return image
+    if image.dtype == np.uint16:
+        return (image >> 8).astype(np.uint8)
+    low, high = float(image.min()), float(image.max())
+    if high <= low:
+        return np.zeros(image.shape, np.uint8)
+    return np.round((image - low) / (high - low) * 255).astype(np.uint8)
+
+
+def breast_mask(image: np.ndarray) -> np.ndarray:
+    """Boolean mask of the breast: the largest bright region after Otsu thresholding.
+
+    Film borders, view-label letters and scanner text are separate, smaller regions and
+    are left out.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> img = np.zeros((50, 40), np.uint8); img[10:40, :25] = 200
+    >>> int(breast_mask(img).sum())
+    750
+    """
+    gray = _to_uint8(_check(image))
+    small = cv2.GaussianBlur(gray, (5, 5), 0)
+    _, binary = cv2.threshold(small, 0, 1, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
+    kernel_size = max(3, (min(gray.shape) // 100) | 1)
+    kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (kernel_size, kernel_size))
+    binary = cv2.morphologyEx(binary, cv2.MORPH_OPEN, kernel)
+    count, labels, stats, _ = cv2.connectedComponentsWithStats(binary, connectivity=8)
+    if count <= 1:
+        return np.ones(gray.shape, bool)
+    largest = 1 + int(np.argmax(stats[1:, cv2.CC_STAT_AREA]))
+    return labels == largest
+
+
+def crop_breast(
+    image: np.ndarray, return_box: bool = False
+) -> np.ndarray | tuple[np.ndarray, tuple[int, int, int, int]]:
+    """Crop an image to the bounding box of the breast.
+
+    Parameters
+    ----------
+    image
+        2-D grayscale mammogram.
+    return_box
+        Also return the box ``(y0, y1, x0, x1)``, so that ``image[y0:y1, x0:x1]`` is the crop.
+
+    Returns
+    -------
+    numpy.ndarray or (numpy.ndarray, tuple)
+        The crop (same dtype), and the box when ``return_box`` is true.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> img = np.zeros((50, 40), np.uint16); img[10:40, :25] = 30000
+    >>> crop, box = crop_breast(img, return_box=True)
+    >>> crop.shape, box
+    ((30, 25), (10, 40, 0, 25))
+    """
+    mask = breast_mask(image)
+    rows = np.flatnonzero(mask.any(axis=1))
+    cols = np.flatnonzero(mask.any(axis=0))
+    box = (int(rows[0]), int(rows[-1]) + 1, int(cols[0]), int(cols[-1]) + 1)
+    crop = image[box[0] : box[1], box[2] : box[3]]
+    return (crop, box) if return_box else crop
+
+
+def flip_to_left(image: np.ndarray, side: str | None = None) -> np.ndarray:
+    """Mirror a mammogram so that the chest wall is on the left image edge.
+
+    Parameters
+    ----------
+    image
+        2-D grayscale mammogram.
+    side
+        ``"LEFT"`` (returned as is, the Mini-DDSM convention) or ``"RIGHT"`` (mirrored). With
+        ``None`` or ``""`` the side is guessed: the half holding more breast is the chest wall.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> img = np.zeros((4, 6), np.uint8); img[:, 4:] = 200
+    >>> flip_to_left(img, "RIGHT")[0].tolist()
+    [200, 200, 0, 0, 0, 0]
+    >>> flip_to_left(img)[0].tolist()
+    [200, 200, 0, 0, 0, 0]
+    """
+    _check(image)
+    side = (side or "").upper()
+    if side not in ("", "LEFT", "RIGHT"):
+        raise PreprocessError(f"side must be 'LEFT', 'RIGHT' or None, got {side!r}")
+    if not side:
+        half = image.shape[1] // 2
+        mask = breast_mask(image)
+        side = "RIGHT" if mask[:, half:].sum() > mask[:, :half].sum() else "LEFT"
+    return np.ascontiguousarray(image[:, ::-1]) if side == "RIGHT" else image
+
+
+def remove_pectoral(image: np.ndarray, fill: float | None = None) -> np.ndarray:
+    """Blank out the pectoral muscle of an MLO view whose chest wall is on the left.
+
+    The muscle is the bright wedge in the top-left corner of the breast. Pixels brighter than
+    halfway between the corner's and the breast's median belong to it when they form a run
+    from the chest wall; the run may only narrow from one row to the next, so the wedge cannot
+    leak into bright glandular tissue further down. Call :func:`flip_to_left` first for RIGHT
+    views. An image whose corner is not brighter than the breast is returned unchanged.
+
+    Parameters
+    ----------
+    image
+        2-D grayscale MLO mammogram, chest wall on the left.
+    fill
+        Value written over the muscle; default the image's minimum (background).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> img = np.zeros((60, 40), np.uint8); img[5:55, :30] = 120
+    >>> ys, xs = np.mgrid[:60, :40]; img[(xs / 15 + ys / 20 < 1) & (img > 0)] = 230
+    >>> int((remove_pectoral(img) == 230).sum())
+    0
+    """
+    _check(image)
+    breast = breast_mask(image)
+    gray = _to_uint8(image)
+    height, width = gray.shape
+    top = int(np.flatnonzero(breast.any(axis=1))[0])
+    corner = np.s_[top : top + max(2, height // 20), : max(2, width // 20)]
+    corner_values = gray[corner][breast[corner]]
+    tissue = float(np.median(gray[breast]))
+    if corner_values.size == 0 or np.median(corner_values) <= tissue:
+        return image.copy()
+    bright = (breast & (gray > (float(np.median(corner_values)) + tissue) / 2)).astype(np.uint8)
+    kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (3, 3))
+    bright = cv2.morphologyEx(bright, cv2.MORPH_OPEN, kernel).astype(bool)
+    runs = np.where(bright.all(axis=1), width, np.argmin(bright, axis=1))
+    runs[:top] = width
+    runs = np.minimum.accumulate(runs)
+    muscle = np.arange(width)[np.newaxis, :] < runs[:, np.newaxis]
+    muscle[:top] = False
+    result = image.copy()
+    result[muscle & breast] = image.min() if fill is None else fill
+    return result
+
+
+def clahe(
+    image: np.ndarray, clip_limit: float = 2.0, tile_grid_size: tuple[int, int] = (8, 8)
+) -> np.ndarray:
+    """Contrast-limited adaptive histogram equalisation (OpenCV), keeping the dtype.
+
+    Parameters
+    ----------
+    image
+        2-D ``uint8`` or ``uint16`` image (float input is scaled to ``uint16`` and back).
+    clip_limit
+        Contrast limit per tile; higher means stronger equalisation.
+    tile_grid_size
+        Number of tiles in ``(rows, columns)``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> img = np.tile(np.arange(100, 150, dtype=np.uint8), (50, 1))
+    >>> out = clahe(img)
+    >>> out.dtype, int(out.max()) - int(out.min()) > 50
+    (dtype('uint8'), True)
+    """
+    _check(image)
+    if clip_limit <= 0:
+        raise PreprocessError(f"clip_limit must be positive, got {clip_limit}")
+    equaliser = cv2.createCLAHE(clipLimit=float(clip_limit), tileGridSize=tuple(tile_grid_size))
+    if image.dtype.kind != "f":
+        return equaliser.apply(np.ascontiguousarray(image))
+    low, high = float(image.min()), float(image.max())
+    if high <= low:
+        return image.copy()
+    scaled = np.round((image - low) / (high - low) * 65535).astype(np.uint16)
+    return (equaliser.apply(scaled) / 65535 * (high - low) + low).astype(image.dtype)

@@ -1,0 +1,124 @@
+"""Patient-level splits and class weights."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+from sklearn.model_selection import train_test_split
+
+from mammokit.balance import class_weights_from_counts
+from mammokit.datasets.records import CLASSES, check_records, label_indices
+from mammokit.errors import DatasetError
+
+__all__ = ["class_weights", "split_by_patient"]
+
+
+def split_by_patient(
+    records: pd.DataFrame,
+    val_size: float = 0.15,
+    test_size: float = 0.15,
+    seed: int = 0,
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """Split a records table into train, validation and test parts by patient.
+
+        All images of a patient land in the same part, so no patient is seen in training and
+        scored in testing. Patients are stratified by their most severe label (Normal < Benign <
+        Cancer), so every class appears in every part whenever there are enough patients.
+
+        Parameters
+        ----------
+        records
+            A records table with ``patient_id`` and ``label`` columns.
+        val_size, test_size
+            Fractions of the patients for validation and test; ``0`` leaves that part empty.
+        seed
+            The same seed gives the same split.
+
+        Returns
+        -------
+        tuple of pandas.DataFrame
+            ``(train, val, test)``, each keeping the input's columns and ``attrs``.
+
+        Examples
+        --------
+        >>> from mammokit.balance import class_weights_from_counts
+    from mammokit.datasets.records import make_records
+        >>> rows = [{"image_path": f"/{p}_{v}.png", "label": ["Normal", "Cancer"][p % 2],
+        ...          "patient_id": f"P{p}"} for p in range(20) for v in range(4)]
+        >>> train, val, test = split_by_patient(make_records(rows), 0.2, 0.2, seed=0)
+        >>> len(train), len(val), len(test)
+        (48, 16, 16)
+        >>> set(train.patient_id) & set(test.patient_id)
+        set()
+    """
+    check_records(records)
+    if not (0 <= val_size < 1 and 0 <= test_size < 1 and val_size + test_size < 1):
+        raise DatasetError(
+            f"val_size and test_size must be in [0, 1) with a sum below 1, "
+            f"got {val_size} and {test_size}"
+        )
+    severity = pd.Series(label_indices(records), index=records.index)
+    patients = severity.groupby(records["patient_id"]).max().sort_index()
+    rest, test = _split_groups(patients, test_size, seed)
+    inner = val_size / (1.0 - test_size) if val_size else 0.0
+    train, val = _split_groups(patients.loc[rest], inner, seed + 1)
+    parts = []
+    for ids in (train, val, test):
+        part = records[records["patient_id"].isin(ids)].copy()
+        part.attrs = dict(records.attrs)
+        parts.append(part)
+    return parts[0], parts[1], parts[2]
+
+
+def _split_groups(patients: pd.Series, fraction: float, seed: int) -> tuple[list, list]:
+    """Split patient ids (index) stratified by their label (values)."""
+    ids = list(patients.index)
+    if fraction <= 0:
+        return ids, []
+    n_take = int(np.ceil(fraction * len(ids)))
+    if n_take >= len(ids):
+        raise DatasetError(
+            f"too few patients ({len(ids)}) to split off a fraction of {fraction:.2f} and keep "
+            "some for training"
+        )
+    counts = patients.value_counts()
+    stratify = patients.to_numpy() if counts.min() >= 2 and n_take >= len(counts) else None
+    keep, take = train_test_split(ids, test_size=n_take, random_state=seed, stratify=stratify)
+    return sorted(keep), sorted(take)
+
+
+def class_weights(records: pd.DataFrame) -> dict[int, float]:
+    """Per-class loss weights by the thesis's formula: largest class count / class count.
+
+        Parameters
+        ----------
+        records
+            A records table (usually the training part).
+
+        Returns
+        -------
+        dict
+            ``{class_index: weight}`` for every class in :data:`CLASSES`, ready for
+            ``model.fit(class_weight=...)`` or
+            :class:`mammokit.losses.WeightedCategoricalCrossentropy`.
+
+        Raises
+        ------
+        DatasetError
+            A class has no images, so its weight is undefined.
+
+        Examples
+        --------
+        >>> from mammokit.balance import class_weights_from_counts
+    from mammokit.datasets.records import make_records
+        >>> labels = ["Normal"] * 4 + ["Benign"] * 2 + ["Cancer"]
+        >>> rows = [{"image_path": f"/{i}.png", "label": l, "patient_id": str(i)}
+        ...         for i, l in enumerate(labels)]
+        >>> class_weights(make_records(rows))
+        {0: 1.0, 1: 2.0, 2: 4.0}
+    """
+    counts = np.bincount(label_indices(records), minlength=len(CLASSES))
+    empty = [CLASSES[i] for i, n in enumerate(counts) if n == 0]
+    if empty:
+        raise DatasetError(f"class(es) {empty} have no images, so their weights are undefined")
+    return dict(enumerate(class_weights_from_counts(counts)))

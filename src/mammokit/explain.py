@@ -1,0 +1,261 @@
+"""Explaining predictions: Grad-CAM and its relatives, overlays, and scores against lesion masks.
+
+The CAM methods come from tf-keras-vis (Gradcam, GradcamPlusPlus, Scorecam, Layercam) and work
+on the flat models :mod:`mammokit.models` builds. Heatmaps are ``(N, H, W)`` float arrays in
+[0, 1] at the input resolution; Mini-DDSM's lesion masks let :func:`localization_scores`
+measure how well they point at the lesion.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import cv2
+import keras
+import numpy as np
+import tensorflow as tf
+
+from mammokit.errors import MammokitError
+
+__all__ = ["METHODS", "find_last_conv_layer", "grad_cam", "localization_scores", "overlay"]
+
+#: CAM methods :func:`grad_cam` accepts.
+METHODS = ("gradcam", "gradcam++", "scorecam", "layercam")
+
+
+def find_last_conv_layer(model: keras.Model) -> str:
+    """Name of the last layer with a spatial ``(B, H, W, C)`` output, H and W above 1.
+
+    Examples
+    --------
+    >>> from mammokit.models import cnn_classifier
+    >>> find_last_conv_layer(cnn_classifier(input_shape=(32, 32, 1), filters=(8, 16)))
+    'last_conv_relu'
+    """
+    for layer in reversed(model.layers):
+        if _is_spatial(layer):
+            return layer.name
+    raise MammokitError(f"model {model.name!r} has no layer with a spatial (B, H, W, C) output")
+
+
+def _is_spatial(layer: keras.layers.Layer) -> bool:
+    if isinstance(layer, keras.layers.InputLayer):
+        return False
+    try:
+        shape = layer.output.shape
+    except (AttributeError, ValueError):
+        return False
+    return len(shape) == 4 and shape[1] is not None and shape[1] > 1 and shape[2] > 1
+
+
+def _visualizer(model: keras.Model, method: str):
+    from tf_keras_vis.gradcam import Gradcam
+    from tf_keras_vis.gradcam_plus_plus import GradcamPlusPlus
+    from tf_keras_vis.layercam import Layercam
+    from tf_keras_vis.scorecam import Scorecam
+
+    classes = {"gradcam": Gradcam, "gradcam++": GradcamPlusPlus, "scorecam": Scorecam}
+    classes["layercam"] = Layercam
+    return classes[method](model, clone=False)
+
+
+def grad_cam(
+    model: keras.Model,
+    images: np.ndarray,
+    class_index: int | Sequence[int] | None = None,
+    layer: str | None = None,
+    method: str = "gradcam",
+    batch_size: int = 32,
+    max_n: int | None = 64,
+) -> np.ndarray:
+    """Class activation maps of a classifier for a batch of images.
+
+    Parameters
+    ----------
+    model
+        A Keras classifier with a softmax output, e.g. from :mod:`mammokit.models`.
+    images
+        ``(N, H, W, C)`` or one ``(H, W, C)`` image, as the model takes them (0..255 scale).
+    class_index
+        Class to explain: ``None`` for each image's predicted class, an int for all images,
+        or one int per image.
+    layer
+        Name of the convolutional layer to read; ``None`` finds the last spatial layer.
+    method
+        ``"gradcam"``, ``"gradcam++"``, ``"scorecam"`` or ``"layercam"``.
+    batch_size
+        Images per forward/backward pass.
+    max_n
+        For ``"scorecam"``: how many activation channels to use (the strongest); ``None``
+        uses all, which is slow.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(N, H, W)`` float32 heatmaps in [0, 1] at the input resolution, without NaN.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from mammokit.models import cnn_classifier
+    >>> model = cnn_classifier(input_shape=(32, 32, 1), filters=(8, 16))
+    >>> heatmaps = grad_cam(model, np.random.default_rng(0).uniform(0, 255, (2, 32, 32, 1)))
+    >>> heatmaps.shape, float(heatmaps.min()) >= 0.0, float(heatmaps.max()) <= 1.0
+    ((2, 32, 32), True, True)
+    """
+    from tf_keras_vis.utils.scores import CategoricalScore
+
+    if method not in METHODS:
+        raise MammokitError(f"method must be one of {METHODS}, got {method!r}")
+    images = np.asarray(images, dtype=np.float32)
+    if images.ndim == 3:
+        images = images[np.newaxis]
+    if images.ndim != 4:
+        raise MammokitError(f"images must be (N, H, W, C) or (H, W, C), got shape {images.shape}")
+    layer = layer or find_last_conv_layer(model)
+    valid = [candidate.name for candidate in model.layers if _is_spatial(candidate)]
+    if layer not in valid:
+        raise MammokitError(
+            f"layer {layer!r} is not a spatial layer of {model.name!r}; valid: {valid}"
+        )
+    targets = _targets(model, images, class_index, batch_size)
+    visualizer = _visualizer(model, method)
+    maps = []
+    for start in range(0, len(images), batch_size):
+        batch = images[start : start + batch_size]
+        score = CategoricalScore(targets[start : start + batch_size].tolist())
+        options = {"penultimate_layer": layer, "seek_penultimate_conv_layer": False}
+        if method == "scorecam":
+            options["max_N"] = -1 if max_n is None else max_n
+        cams = visualizer(score, tf.constant(batch), **options)
+        maps.append(np.asarray(cams, dtype=np.float32).reshape(len(batch), *images.shape[1:3]))
+    heatmaps = np.nan_to_num(np.concatenate(maps), nan=0.0, posinf=0.0, neginf=0.0)
+    return np.clip(heatmaps, 0.0, 1.0)
+
+
+def _targets(
+    model: keras.Model, images: np.ndarray, class_index: int | Sequence[int] | None, batch_size: int
+) -> np.ndarray:
+    num_classes = model.output_shape[-1]
+    if class_index is None:
+        return model.predict(images, batch_size=batch_size, verbose=0).argmax(axis=1)
+    targets = np.broadcast_to(np.asarray(class_index, dtype=np.int64), (len(images),))
+    if ((targets < 0) | (targets >= num_classes)).any():
+        raise MammokitError(f"class_index must be in [0, {num_classes}), got {class_index}")
+    return targets
+
+
+def overlay(
+    image: np.ndarray, heatmap: np.ndarray, alpha: float = 0.4, colormap: int = cv2.COLORMAP_JET
+) -> np.ndarray:
+    """Blend a heatmap over a grayscale (8- or 16-bit) or RGB image.
+
+    Parameters
+    ----------
+    image
+        ``(H, W)``, ``(H, W, 1)`` or ``(H, W, 3)``; ``uint8``, ``uint16`` or float (min-max
+        scaled).
+    heatmap
+        ``(h, w)`` values in [0, 1]; resized to the image.
+    alpha
+        Weight of the heatmap colours (0 shows only the image).
+    colormap
+        An OpenCV colormap, default ``cv2.COLORMAP_JET``.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(H, W, 3)`` ``uint8`` RGB image.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> out = overlay(np.full((8, 8), 30000, np.uint16), np.eye(4))
+    >>> out.shape, out.dtype
+    ((8, 8, 3), dtype('uint8'))
+    """
+    if not 0.0 <= alpha <= 1.0:
+        raise MammokitError(f"alpha must be in [0, 1], got {alpha}")
+    image = np.asarray(image)
+    if image.ndim == 3 and image.shape[2] == 1:
+        image = image[..., 0]
+    if image.ndim not in (2, 3) or (image.ndim == 3 and image.shape[2] != 3):
+        raise MammokitError(f"image must be (H, W), (H, W, 1) or (H, W, 3), got {image.shape}")
+    heatmap = np.asarray(heatmap, dtype=np.float32)
+    if heatmap.ndim != 2:
+        raise MammokitError(f"heatmap must be 2-D, got shape {heatmap.shape}")
+    gray = _to_uint8(image)
+    rgb = cv2.cvtColor(gray, cv2.COLOR_GRAY2RGB) if gray.ndim == 2 else gray
+    height, width = rgb.shape[:2]
+    heat = cv2.resize(np.nan_to_num(heatmap), (width, height), interpolation=cv2.INTER_LINEAR)
+    heat = np.round(np.clip(heat, 0.0, 1.0) * 255).astype(np.uint8)
+    colours = cv2.cvtColor(cv2.applyColorMap(heat, colormap), cv2.COLOR_BGR2RGB)
+    return cv2.addWeighted(rgb, 1.0 - alpha, colours, alpha, 0.0)
+
+
+def _to_uint8(image: np.ndarray) -> np.ndarray:
+    if image.dtype == np.uint8:
+        return image
+    if image.dtype == np.uint16:
+        return (image // 257).astype(np.uint8)
+    values = np.nan_to_num(image.astype(np.float32))
+    low, high = float(values.min()), float(values.max())
+    if high <= low:
+        return np.zeros(values.shape, np.uint8)
+    return np.round((values - low) / (high - low) * 255).astype(np.uint8)
+
+
+def localization_scores(
+    heatmaps: np.ndarray, masks: np.ndarray, threshold: float = 0.5
+) -> dict[str, float | int]:
+    """How well heatmaps point at lesions: pointing game and IoU against lesion masks.
+
+    Only images whose mask holds a lesion are scored (Normal images have nothing to point at).
+
+    Parameters
+    ----------
+    heatmaps
+        ``(N, H, W)`` values in [0, 1].
+    masks
+        ``(N, H, W)`` or ``(N, H, W, 1)`` lesion masks (non-zero = lesion), same H and W.
+    threshold
+        Heatmap level above which a pixel counts as highlighted, for the IoU.
+
+    Returns
+    -------
+    dict
+        ``"pointing_game"``: share of images whose heatmap maximum lies inside the lesion;
+        ``"iou"``: mean IoU of the thresholded heatmap with the mask; ``"n_scored"``: images
+        with a lesion.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> masks = np.zeros((1, 8, 8)); masks[0, 2:4, 2:4] = 1
+    >>> localization_scores(masks * 0.9, masks)
+    {'pointing_game': 1.0, 'iou': 1.0, 'n_scored': 1}
+    """
+    heatmaps = np.asarray(heatmaps, dtype=np.float32)
+    masks = np.asarray(masks)
+    if masks.ndim == 4 and masks.shape[-1] == 1:
+        masks = masks[..., 0]
+    if heatmaps.ndim != 3 or heatmaps.shape != masks.shape:
+        raise MammokitError(
+            f"heatmaps and masks must both be (N, H, W) of one shape, got {heatmaps.shape} "
+            f"and {masks.shape}"
+        )
+    lesion = masks > 0
+    has_lesion = lesion.reshape(len(lesion), -1).any(axis=1)
+    if not has_lesion.any():
+        return {"pointing_game": float("nan"), "iou": float("nan"), "n_scored": 0}
+    heat, lesion = heatmaps[has_lesion], lesion[has_lesion]
+    flat = heat.reshape(len(heat), -1)
+    hits = lesion.reshape(len(lesion), -1)[np.arange(len(flat)), flat.argmax(axis=1)]
+    highlighted = heat >= threshold
+    intersection = (highlighted & lesion).sum(axis=(1, 2))
+    union = (highlighted | lesion).sum(axis=(1, 2))
+    return {
+        "pointing_game": float(hits.mean()),
+        "iou": float((intersection / np.maximum(union, 1)).mean()),
+        "n_scored": int(has_lesion.sum()),
+    }

@@ -1,0 +1,448 @@
+"""Sensitivity and specificity as streaming Keras metrics and as evaluation reports.
+
+Definitions (one class against the rest, decision = argmax of the probabilities)::
+
+    sensitivity = TP / (TP + FN)        specificity = TN / (TN + FP)
+
+The thesis this library starts from prints specificity as TN / (TN + FN); that formula is
+wrong and is not used here. A ratio whose denominator is zero (no positives, or no negatives)
+is defined as 0, never NaN. Macro averages are the plain mean over all classes, which equals
+scikit-learn's ``recall_score(..., labels=range(C), average="macro", zero_division=0)``.
+"""
+
+from __future__ import annotations
+
+import os
+import warnings
+from collections.abc import Sequence
+from pathlib import Path
+
+import keras
+import numpy as np
+from keras import ops
+from scipy.stats import rankdata
+from sklearn.metrics import roc_curve
+
+from mammokit.errors import MammokitError
+
+__all__ = [
+    "Sensitivity",
+    "Specificity",
+    "evaluation_report",
+    "plot_confusion_matrix",
+    "sensitivity_specificity",
+]
+
+
+class _ConfusionMetric(keras.metrics.Metric):
+    """Accumulates a confusion matrix over batches; subclasses read a rate from it."""
+
+    def __init__(
+        self, class_id: int | None = None, num_classes: int = 3, name: str | None = None, **kwargs
+    ) -> None:
+        super().__init__(name=name, **kwargs)
+        if num_classes < 2:
+            raise MammokitError(f"num_classes must be >= 2, got {num_classes}")
+        if class_id is not None and not 0 <= class_id < num_classes:
+            raise MammokitError(f"class_id must be in [0, {num_classes}), got {class_id}")
+        self.class_id = class_id
+        self.num_classes = num_classes
+        self.matrix = self.add_variable(
+            shape=(num_classes, num_classes), initializer="zeros", dtype="float32", name="matrix"
+        )
+
+    def update_state(self, y_true, y_pred, sample_weight=None):
+        if y_pred.shape[-1] is not None and y_pred.shape[-1] != self.num_classes:
+            raise MammokitError(
+                f"{self.name}: predictions have {y_pred.shape[-1]} classes but the metric was "
+                f"built for num_classes={self.num_classes}"
+            )
+        truth = ops.reshape(ops.argmax(y_true, axis=-1), (-1,))
+        guess = ops.reshape(ops.argmax(y_pred, axis=-1), (-1,))
+        index = truth * self.num_classes + guess
+        weights = None if sample_weight is None else ops.reshape(sample_weight, (-1,))
+        counts = ops.bincount(index, weights=weights, minlength=self.num_classes**2)
+        counts = ops.reshape(ops.cast(counts, "float32"), (self.num_classes, self.num_classes))
+        self.matrix.assign_add(counts)
+
+    def reset_state(self):
+        self.matrix.assign(ops.zeros((self.num_classes, self.num_classes)))
+
+    def _rates(self, numerator, denominator):
+        rates = ops.divide_no_nan(numerator, denominator)
+        if self.class_id is None:
+            return ops.mean(rates)
+        return rates[self.class_id]
+
+    def _counts(self):
+        true_positive = ops.diagonal(self.matrix)
+        positives = ops.sum(self.matrix, axis=1)
+        predicted = ops.sum(self.matrix, axis=0)
+        total = ops.sum(self.matrix)
+        false_positive = predicted - true_positive
+        negatives = total - positives
+        return true_positive, positives, false_positive, negatives
+
+    def get_config(self) -> dict:
+        return {**super().get_config(), "class_id": self.class_id, "num_classes": self.num_classes}
+
+
+@keras.saving.register_keras_serializable(package="mammokit")
+class Sensitivity(_ConfusionMetric):
+    """Sensitivity (recall, true-positive rate) TP / (TP + FN), streamed over batches.
+
+    Parameters
+    ----------
+    class_id
+        The positive class; ``None`` gives the macro average over all classes.
+    num_classes
+        Number of classes of the one-hot targets and the probabilities.
+    name
+        Metric name; default ``"sensitivity"`` or ``"sensitivity_<class_id>"``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> metric = Sensitivity(class_id=2)
+    >>> metric.update_state(np.eye(3)[[2, 2, 0]], np.eye(3)[[2, 1, 0]])
+    >>> float(metric.result())
+    0.5
+    """
+
+    def __init__(self, class_id: int | None = None, num_classes: int = 3, name=None, **kwargs):
+        name = name or ("sensitivity" if class_id is None else f"sensitivity_{class_id}")
+        super().__init__(class_id, num_classes, name=name, **kwargs)
+
+    def result(self):
+        true_positive, positives, _, _ = self._counts()
+        return self._rates(true_positive, positives)
+
+
+@keras.saving.register_keras_serializable(package="mammokit")
+class Specificity(_ConfusionMetric):
+    """Specificity (true-negative rate) TN / (TN + FP), streamed over batches.
+
+    Parameters
+    ----------
+    class_id
+        The positive class; ``None`` gives the macro average over all classes.
+    num_classes
+        Number of classes of the one-hot targets and the probabilities.
+    name
+        Metric name; default ``"specificity"`` or ``"specificity_<class_id>"``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> metric = Specificity(class_id=2)
+    >>> metric.update_state(np.eye(3)[[2, 0, 0, 1]], np.eye(3)[[2, 2, 0, 1]])
+    >>> round(float(metric.result()), 4)    # TN = 2, FP = 1
+    0.6667
+    """
+
+    def __init__(self, class_id: int | None = None, num_classes: int = 3, name=None, **kwargs):
+        name = name or ("specificity" if class_id is None else f"specificity_{class_id}")
+        super().__init__(class_id, num_classes, name=name, **kwargs)
+
+    def result(self):
+        _, _, false_positive, negatives = self._counts()
+        true_negative = negatives - false_positive
+        return self._rates(true_negative, negatives)
+
+
+# --------------------------------------------------------------------------- NumPy
+
+
+def _confusion(truth: np.ndarray, guess: np.ndarray, num_classes: int) -> np.ndarray:
+    return np.bincount(truth * num_classes + guess, minlength=num_classes**2).reshape(
+        num_classes, num_classes
+    )
+
+
+def _as_indices(values: np.ndarray, num_classes: int | None, name: str) -> np.ndarray:
+    values = np.asarray(values)
+    if values.ndim == 2:
+        return values.argmax(axis=1)
+    if values.ndim != 1:
+        raise MammokitError(f"{name} must be class indices (N,) or one-hot/probabilities (N, C)")
+    if values.size and (values.min() < 0 or (num_classes and values.max() >= num_classes)):
+        raise MammokitError(f"{name} holds class indices outside [0, {num_classes})")
+    return values.astype(np.int64)
+
+
+def _rates_from_confusion(matrix: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per-class sensitivity and specificity of a confusion matrix (rows: truth)."""
+    matrix = np.asarray(matrix, dtype=np.float64)
+    true_positive = np.diagonal(matrix, axis1=-2, axis2=-1)
+    positives = matrix.sum(axis=-1)
+    false_positive = matrix.sum(axis=-2) - true_positive
+    negatives = matrix.sum(axis=(-2, -1))[..., None] - positives
+    true_negative = negatives - false_positive
+    with np.errstate(invalid="ignore", divide="ignore"):
+        sensitivity = np.where(positives > 0, true_positive / positives, 0.0)
+        specificity = np.where(negatives > 0, true_negative / negatives, 0.0)
+    return sensitivity, specificity
+
+
+def sensitivity_specificity(
+    y_true: np.ndarray, y_pred: np.ndarray, num_classes: int | None = None
+) -> dict[str, list[float] | float]:
+    """Per-class and macro sensitivity and specificity from labels or probabilities.
+
+    Parameters
+    ----------
+    y_true, y_pred
+        Class indices ``(N,)`` or one-hot / probabilities ``(N, C)`` (argmax is taken).
+    num_classes
+        Number of classes; inferred from the inputs when omitted.
+
+    Returns
+    -------
+    dict
+        ``"sensitivity"`` and ``"specificity"`` (lists, one value per class) and
+        ``"macro_sensitivity"``, ``"macro_specificity"``.
+
+    Examples
+    --------
+    >>> result = sensitivity_specificity([0, 1, 2, 2], [0, 2, 2, 2])
+    >>> result["sensitivity"], result["specificity"]
+    ([1.0, 0.0, 1.0], [1.0, 1.0, 0.5])
+    """
+    shapes = [np.asarray(v).shape[-1] for v in (y_true, y_pred) if np.ndim(v) == 2]
+    if num_classes is None:
+        stacked = [np.asarray(v) for v in (y_true, y_pred) if np.ndim(v) == 1]
+        num_classes = max([*shapes, *(int(v.max()) + 1 for v in stacked if v.size)], default=0)
+    truth = _as_indices(y_true, num_classes, "y_true")
+    guess = _as_indices(y_pred, num_classes, "y_pred")
+    if truth.shape != guess.shape:
+        raise MammokitError(f"y_true has {truth.size} examples but y_pred has {guess.size}")
+    sensitivity, specificity = _rates_from_confusion(_confusion(truth, guess, num_classes))
+    return {
+        "sensitivity": sensitivity.tolist(),
+        "specificity": specificity.tolist(),
+        "macro_sensitivity": float(sensitivity.mean()),
+        "macro_specificity": float(specificity.mean()),
+    }
+
+
+def _auc(positive: np.ndarray, scores: np.ndarray) -> np.ndarray:
+    """One-vs-rest ROC AUC along the last axis (Mann-Whitney U), NaN without both classes."""
+    ranks = rankdata(scores, axis=-1)
+    n_pos = positive.sum(axis=-1)
+    n_neg = positive.shape[-1] - n_pos
+    rank_sum = (ranks * positive).sum(axis=-1)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        return (rank_sum - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg)
+
+
+def _per_class_values(
+    truth: np.ndarray, prob: np.ndarray, num_classes: int
+) -> dict[str, np.ndarray]:
+    """Per-class statistics for one or many (bootstrap) samples: arrays (..., C)."""
+    guess = prob.argmax(axis=-1)
+    index = truth * num_classes + guess
+    offsets = np.arange(index.shape[0])[:, None] * num_classes**2 if index.ndim == 2 else 0
+    flat = np.bincount(
+        (index + offsets).ravel(), minlength=index.size // index.shape[-1] * num_classes**2
+    )
+    matrix = flat.reshape(*index.shape[:-1], num_classes, num_classes).astype(np.float64)
+    sensitivity, specificity = _rates_from_confusion(matrix)
+    predicted = matrix.sum(axis=-2)
+    with np.errstate(invalid="ignore", divide="ignore"):
+        precision = np.where(
+            predicted > 0, np.diagonal(matrix, axis1=-2, axis2=-1) / predicted, 0.0
+        )
+    auc = np.stack(
+        [_auc((truth == c).astype(np.float64), prob[..., c]) for c in range(num_classes)], axis=-1
+    )
+    accuracy = (guess == truth).mean(axis=-1)
+    return {
+        "sensitivity": sensitivity,
+        "specificity": specificity,
+        "precision": precision,
+        "auc": auc,
+        "accuracy": accuracy,
+    }
+
+
+def evaluation_report(
+    y_true: np.ndarray,
+    y_prob: np.ndarray,
+    class_names: Sequence[str],
+    n_bootstrap: int = 1000,
+    seed: int = 0,
+    positive_class: str | None = None,
+    target_sensitivity: float = 0.9,
+) -> dict:
+    """A JSON-ready evaluation: accuracy, confusion matrix, per-class rates with 95% CIs.
+
+    Parameters
+    ----------
+    y_true
+        True classes: indices ``(N,)`` or one-hot ``(N, C)``.
+    y_prob
+        Predicted probabilities ``(N, C)``.
+    class_names
+        Name of each class, in index order.
+    n_bootstrap
+        Bootstrap resamples (of the examples, with replacement) for the 95% percentile
+        intervals; ``0`` skips the intervals.
+    seed
+        Seed of the resampling.
+    positive_class
+        Class for the operating point, default the last class (``"Cancer"``).
+    target_sensitivity
+        The operating point is the highest threshold on the positive class's probability
+        that reaches this sensitivity.
+
+    Returns
+    -------
+    dict
+        ``"accuracy"``, ``"accuracy_ci"``, ``"n"``, ``"class_names"``, ``"confusion_matrix"``
+        (rows: truth), ``"per_class"[name]`` with ``"sensitivity"``, ``"specificity"``,
+        ``"precision"``, ``"auc"`` and a ``"<name>_ci"`` ``[lo, hi]`` for each, ``"macro"``
+        (the same four, averaged over classes) and ``"operating_point"``. AUC is ``None``
+        where a class is absent from ``y_true``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> prob = np.array([[0.8, 0.1, 0.1], [0.2, 0.7, 0.1], [0.1, 0.2, 0.7], [0.6, 0.1, 0.3]])
+    >>> names = ["Normal", "Benign", "Cancer"]
+    >>> report = evaluation_report([0, 1, 2, 2], prob, names, n_bootstrap=50)
+    >>> report["accuracy"], report["per_class"]["Cancer"]["sensitivity"]
+    (0.75, 0.5)
+    """
+    prob = np.asarray(y_prob, dtype=np.float64)
+    if prob.ndim != 2:
+        raise MammokitError(f"y_prob must be (N, C) probabilities, got shape {prob.shape}")
+    num_classes = prob.shape[1]
+    if len(class_names) != num_classes:
+        raise MammokitError(f"{len(class_names)} class names for {num_classes} columns of y_prob")
+    truth = _as_indices(y_true, num_classes, "y_true")
+    if truth.shape[0] != prob.shape[0] or truth.size == 0:
+        raise MammokitError(f"y_true has {truth.size} examples but y_prob has {prob.shape[0]}")
+    if not np.isfinite(prob).all():
+        raise MammokitError("y_prob contains NaN or infinite values")
+
+    point = _per_class_values(truth, prob, num_classes)
+    intervals = {}
+    if n_bootstrap > 0:
+        rng = np.random.default_rng(seed)
+        samples = rng.integers(0, truth.size, size=(n_bootstrap, truth.size))
+        boot = _per_class_values(truth[samples], prob[samples], num_classes)
+        with warnings.catch_warnings():  # a class absent from a resample has no AUC
+            warnings.simplefilter("ignore", RuntimeWarning)
+            intervals = {k: np.nanpercentile(v, [2.5, 97.5], axis=0) for k, v in boot.items()}
+
+    def ci(key: str, index: int | None = None) -> list[float] | None:
+        if key not in intervals:
+            return None
+        bounds = intervals[key] if index is None else intervals[key][:, index]
+        return None if np.isnan(bounds).any() else [float(b) for b in bounds]
+
+    def value(x: float) -> float | None:
+        return None if np.isnan(x) else float(x)
+
+    per_class = {}
+    for c, name in enumerate(class_names):
+        entry = {}
+        for key in ("sensitivity", "specificity", "precision", "auc"):
+            entry[key] = value(point[key][c])
+            entry[f"{key}_ci"] = ci(key, c)
+        entry["support"] = int((truth == c).sum())
+        per_class[name] = entry
+    macro = {
+        key: value(np.nanmean(point[key])) if not np.isnan(point[key]).all() else None
+        for key in ("sensitivity", "specificity", "precision", "auc")
+    }
+    positive = positive_class or class_names[-1]
+    if positive not in class_names:
+        raise MammokitError(f"positive_class {positive!r} is not one of {list(class_names)}")
+    return {
+        "n": int(truth.size),
+        "class_names": list(class_names),
+        "accuracy": float(point["accuracy"]),
+        "accuracy_ci": ci("accuracy"),
+        "confusion_matrix": _confusion(truth, prob.argmax(axis=1), num_classes).tolist(),
+        "per_class": per_class,
+        "macro": macro,
+        "operating_point": _operating_point(
+            truth == class_names.index(positive),
+            prob[:, list(class_names).index(positive)],
+            positive,
+            target_sensitivity,
+        ),
+    }
+
+
+def _operating_point(is_positive: np.ndarray, score: np.ndarray, name: str, target: float) -> dict:
+    """The highest threshold reaching ``target`` sensitivity for one class."""
+    result = {"class": name, "target_sensitivity": float(target)}
+    if is_positive.all() or not is_positive.any():
+        return {**result, "threshold": None, "sensitivity": None, "specificity": None}
+    fpr, tpr, thresholds = roc_curve(is_positive, score)
+    index = int(np.argmax(tpr >= target))
+    threshold = float(min(thresholds[index], 1.0))
+    return {
+        **result,
+        "threshold": threshold,
+        "sensitivity": float(tpr[index]),
+        "specificity": float(1.0 - fpr[index]),
+    }
+
+
+def plot_confusion_matrix(
+    matrix: Sequence[Sequence[int]] | np.ndarray,
+    class_names: Sequence[str],
+    path: str | os.PathLike,
+    title: str | None = None,
+) -> Path:
+    """Draw a confusion matrix (rows: true class, columns: predicted) with counts and row shares.
+
+    Parameters
+    ----------
+    matrix
+        ``(C, C)`` counts, e.g. ``evaluation_report(...)["confusion_matrix"]``.
+    class_names
+        Name of each class.
+    path
+        Where to write the PNG.
+    title
+        Figure title.
+
+    Examples
+    --------
+    >>> import tempfile, os
+    >>> plot_confusion_matrix([[5, 1], [0, 4]], ["Normal", "Cancer"],
+    ...                       os.path.join(tempfile.mkdtemp(), "cm.png")).exists()
+    True
+    """
+    from matplotlib.figure import Figure
+
+    counts = np.asarray(matrix, dtype=np.int64)
+    if counts.ndim != 2 or counts.shape[0] != counts.shape[1] or len(class_names) != len(counts):
+        raise MammokitError(
+            f"matrix must be (C, C) with C = {len(class_names)}, got {counts.shape}"
+        )
+    shares = counts / np.maximum(counts.sum(axis=1, keepdims=True), 1)
+    figure = Figure(figsize=(1.6 * len(counts) + 2.2, 1.4 * len(counts) + 1.6))
+    axis = figure.subplots()
+    image = axis.imshow(shares, cmap="Blues", vmin=0.0, vmax=1.0)
+    figure.colorbar(image, ax=axis, label="share of true class")
+    for i in range(len(counts)):
+        for j in range(len(counts)):
+            colour = "white" if shares[i, j] > 0.5 else "black"
+            axis.text(
+                j, i, f"{counts[i, j]}\n{shares[i, j]:.0%}", ha="center", va="center", color=colour
+            )
+    axis.set_xticks(range(len(counts)), labels=list(class_names))
+    axis.set_yticks(range(len(counts)), labels=list(class_names))
+    axis.set_xlabel("predicted")
+    axis.set_ylabel("true")
+    axis.set_title(title or "Confusion matrix")
+    figure.tight_layout()
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    figure.savefig(path, dpi=110)
+    return path

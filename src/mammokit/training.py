@@ -1,0 +1,160 @@
+"""Training loop with the callbacks a careful study needs, and the thesis's training curves."""
+
+from __future__ import annotations
+
+import contextlib
+import os
+from collections.abc import Callable, Mapping
+from pathlib import Path
+
+import keras
+import tensorflow as tf
+from matplotlib.figure import Figure
+
+from mammokit.errors import MammokitError
+
+__all__ = ["fit", "plot_history"]
+
+
+def fit(
+    model: keras.Model | Callable[[], keras.Model],
+    train: tf.data.Dataset,
+    validation: tf.data.Dataset | None = None,
+    epochs: int = 30,
+    patience: int = 5,
+    class_weight: Mapping[int, float] | None = None,
+    checkpoint_dir: str | os.PathLike | None = None,
+    strategy: tf.distribute.Strategy | None = None,
+    verbose: int | str = "auto",
+    callbacks: list[keras.callbacks.Callback] | None = None,
+) -> keras.callbacks.History:
+    """Train a compiled model with early stopping, checkpoints and a CSV log.
+
+    Parameters
+    ----------
+    model
+        A compiled ``keras.Model``, or (with ``strategy``) a function that builds and compiles
+        one, so that its variables are created under the strategy's scope.
+    train, validation
+        Datasets of ``(images, one-hot labels)``, e.g. from
+        :func:`mammokit.datasets.to_tf_dataset`.
+    epochs
+        Most epochs to run.
+    patience
+        Epochs without improvement of the validation loss before stopping; the weights of the
+        best epoch are restored. Ignored without ``validation``.
+    class_weight
+        ``{class_index: weight}`` passed to ``model.fit`` (leave it out when the loss already
+        weights classes, e.g. :class:`~mammokit.losses.WeightedCategoricalCrossentropy`).
+    checkpoint_dir
+        If given, ``best.keras`` (best validation loss) and ``history.csv`` are written there.
+    strategy
+        A ``tf.distribute.Strategy`` (e.g. ``MirroredStrategy`` for several GPUs).
+    verbose
+        Keras verbosity: ``"auto"`` or 1 shows a progress bar, 2 one line per epoch, 0 nothing.
+    callbacks
+        Extra Keras callbacks.
+
+    Returns
+    -------
+    keras.callbacks.History
+        The per-epoch metrics; ``history.model`` is the trained model.
+
+    Examples
+    --------
+    >>> import numpy as np, tensorflow as tf, keras
+    >>> from mammokit.models import cnn_classifier
+    >>> model = cnn_classifier(input_shape=(16, 16, 1), filters=(4,))
+    >>> model.compile("adam", "categorical_crossentropy")
+    >>> data = tf.data.Dataset.from_tensor_slices(
+    ...     (np.zeros((4, 16, 16, 1), "float32"), np.eye(3)[[0, 1, 2, 0]])).batch(2)
+    >>> fit(model, data, data, epochs=2, verbose=0).history["loss"].__len__()
+    2
+    """
+    if epochs < 1:
+        raise MammokitError(f"epochs must be >= 1, got {epochs}")
+    scope = strategy.scope() if strategy is not None else contextlib.nullcontext()
+    with scope:
+        if not isinstance(model, keras.Model):
+            model = model()
+        if not getattr(model, "compiled", False):
+            raise MammokitError("compile the model before fit (or return a compiled one)")
+    all_callbacks = list(callbacks or [])
+    if validation is not None:
+        all_callbacks.append(
+            keras.callbacks.EarlyStopping(
+                monitor="val_loss", patience=patience, restore_best_weights=True, verbose=0
+            )
+        )
+    if checkpoint_dir is not None:
+        folder = Path(checkpoint_dir)
+        folder.mkdir(parents=True, exist_ok=True)
+        monitor = "val_loss" if validation is not None else "loss"
+        all_callbacks += [
+            keras.callbacks.ModelCheckpoint(
+                str(folder / "best.keras"), monitor=monitor, save_best_only=True
+            ),
+            keras.callbacks.CSVLogger(str(folder / "history.csv")),
+        ]
+    return model.fit(
+        train,
+        validation_data=validation,
+        epochs=epochs,
+        shuffle=not isinstance(train, tf.data.Dataset),
+        class_weight=dict(class_weight) if class_weight else None,
+        callbacks=all_callbacks,
+        verbose=verbose,
+    )
+
+
+def plot_history(
+    history: keras.callbacks.History | Mapping[str, list[float]],
+    path: str | os.PathLike,
+    title: str | None = None,
+) -> Path:
+    """Draw accuracy and loss per epoch, training against validation, into a PNG.
+
+    Parameters
+    ----------
+    history
+        The ``History`` from :func:`fit` / ``model.fit``, or its ``.history`` dict.
+    path
+        Where to write the PNG.
+    title
+        Figure title, e.g. the model name.
+
+    Returns
+    -------
+    pathlib.Path
+        ``path``.
+
+    Examples
+    --------
+    >>> import tempfile, os
+    >>> out = plot_history({"loss": [1.0, 0.5], "val_loss": [1.1, 0.7], "accuracy": [0.5, 0.8]},
+    ...                    os.path.join(tempfile.mkdtemp(), "curves.png"))
+    >>> out.exists()
+    True
+    """
+    values = history.history if isinstance(history, keras.callbacks.History) else dict(history)
+    if "loss" not in values:
+        raise MammokitError(f"history has no 'loss' entry; keys: {sorted(values)}")
+    panels = [key for key in ("accuracy", "loss") if key in values]
+    figure = Figure(figsize=(5.5 * len(panels), 4))
+    for axis, key in zip(figure.subplots(1, len(panels), squeeze=False)[0], panels, strict=True):
+        epochs = range(1, len(values[key]) + 1)
+        axis.plot(epochs, values[key], marker="o", label="training")
+        if f"val_{key}" in values:
+            axis.plot(epochs, values[f"val_{key}"], marker="o", label="validation")
+        axis.set_xlabel("epoch")
+        axis.set_ylabel(key)
+        axis.set_title(f"{key.capitalize()} per epoch")
+        axis.grid(alpha=0.3)
+        axis.legend()
+    if title:
+        figure.suptitle(title)
+    figure.tight_layout()
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    figure.savefig(path, dpi=110)
+    return path

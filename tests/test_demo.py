@@ -1,0 +1,52 @@
+import json
+
+import cv2
+import pytest
+
+from mammokit.cli import main
+
+
+@pytest.fixture(scope="module")
+def demo_out(tmp_path_factory):
+    out = tmp_path_factory.mktemp("demo")
+    assert main(["demo", "--out", str(out), "--quick"]) == 0
+    return out
+
+
+def test_demo_writes_report_with_accuracy_per_model(demo_out):
+    report = json.loads((demo_out / "report.json").read_text())
+    assert set(report["models"]) == {"cnn", "mobilenet"}
+    for entry in report["models"].values():
+        assert 0.0 <= entry["accuracy"] <= 1.0
+        assert len(entry["evaluation"]["confusion_matrix"]) == 3
+    assert report["dataset"]["skipped"] == 0
+    assert report["dataset"]["images"] == 48
+    assert report["best_model"] in report["models"]
+
+
+def test_demo_pictures_are_real_images(demo_out):
+    for name in (
+        "cnn_training.png",
+        "cnn_confusion.png",
+        "mobilenet_training.png",
+        "mobilenet_confusion.png",
+    ):
+        image = cv2.imread(str(demo_out / name))
+        assert image is not None and min(image.shape[:2]) > 100, name
+    overlays = sorted((demo_out / "gradcam").glob("*.png"))
+    assert len(overlays) >= 2
+    assert cv2.imread(str(overlays[0])).shape == (256, 256, 3)
+
+
+def test_demo_models_reload_in_safe_mode(demo_out):
+    import keras
+
+    model = keras.saving.load_model(demo_out / "cnn.keras", safe_mode=True)
+    assert model.output_shape == (None, 3)
+
+
+def test_cli_usage_errors_exit_with_status_2(capsys):
+    with pytest.raises(SystemExit) as info:
+        main(["nope"])
+    assert info.value.code == 2
+    assert "invalid choice" in capsys.readouterr().err

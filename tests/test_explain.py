@@ -1,0 +1,67 @@
+import numpy as np
+import pytest
+
+from mammokit.errors import MammokitError
+from mammokit.explain import find_last_conv_layer, grad_cam, localization_scores, overlay
+from mammokit.models import cnn_classifier, mobilenet_classifier
+
+
+@pytest.fixture(scope="module")
+def cnn():
+    return cnn_classifier(input_shape=(32, 32, 1), filters=(4, 8))
+
+
+@pytest.fixture(scope="module")
+def images():
+    return np.random.default_rng(0).uniform(0, 255, (3, 32, 32, 1)).astype("float32")
+
+
+@pytest.mark.parametrize("method", ["gradcam", "gradcam++", "scorecam", "layercam"])
+def test_heatmaps_are_normalised_at_input_resolution(cnn, images, method):
+    heatmaps = grad_cam(cnn, images, method=method, max_n=4)
+    assert heatmaps.shape == (3, 32, 32) and heatmaps.dtype == np.float32
+    assert np.isfinite(heatmaps).all()
+    assert heatmaps.min() >= 0.0 and heatmaps.max() <= 1.0
+
+
+def test_class_index_forms_and_single_image(cnn, images):
+    assert grad_cam(cnn, images[0]).shape == (1, 32, 32)
+    assert grad_cam(cnn, images, class_index=[0, 1, 2]).shape == (3, 32, 32)
+    with pytest.raises(MammokitError, match="class_index"):
+        grad_cam(cnn, images, class_index=3)
+
+
+def test_last_conv_layer_of_mobilenet_and_bad_layer_names():
+    model = mobilenet_classifier(input_shape=(64, 64, 3), weights=None, alpha=0.25)
+    assert find_last_conv_layer(model) == "conv_pw_13_relu"
+    with pytest.raises(MammokitError, match="valid:.*conv_pw_13_relu"):
+        grad_cam(model, np.zeros((1, 64, 64, 3)), layer="predictions")
+
+
+def test_bad_method(cnn, images):
+    with pytest.raises(MammokitError, match="method"):
+        grad_cam(cnn, images, method="saliency")
+
+
+@pytest.mark.parametrize("dtype", [np.uint8, np.uint16, np.float32])
+def test_overlay_makes_rgb_uint8(dtype):
+    image = (np.linspace(0, 1, 64 * 48).reshape(64, 48) * np.iinfo(np.uint16).max).astype(dtype)
+    heat = np.zeros((8, 6))
+    heat[2, 3] = 1.0
+    out = overlay(image, heat, alpha=0.5)
+    assert out.shape == (64, 48, 3) and out.dtype == np.uint8
+    plain = overlay(image, heat, alpha=0.0)
+    assert (plain[..., 0] == plain[..., 1]).all()  # alpha 0: the gray image only
+
+
+def test_localization_scores_by_hand():
+    masks = np.zeros((3, 10, 10))
+    masks[0, 2:5, 2:5] = 1
+    masks[1, 6:9, 6:9] = 1
+    heat = np.zeros((3, 10, 10))
+    heat[0, 2:5, 2:5] = 1.0  # perfect
+    heat[1, 0:3, 0:3] = 1.0  # misses
+    scores = localization_scores(heat, masks)  # image 2 has no lesion and is not scored
+    assert scores == {"pointing_game": 0.5, "iou": 0.5, "n_scored": 2}
+    with pytest.raises(MammokitError, match="shape"):
+        localization_scores(heat, masks[:2])

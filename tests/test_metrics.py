@@ -1,0 +1,106 @@
+import json
+
+import numpy as np
+import pytest
+from sklearn.metrics import confusion_matrix, precision_score, recall_score, roc_auc_score
+
+from mammokit.errors import MammokitError
+from mammokit.metrics import (
+    Sensitivity,
+    Specificity,
+    evaluation_report,
+    plot_confusion_matrix,
+    sensitivity_specificity,
+)
+
+NAMES = ["Normal", "Benign", "Cancer"]
+
+
+def _predictions(n=90, seed=0):
+    rng = np.random.default_rng(seed)
+    truth = rng.integers(0, 3, n)
+    probabilities = rng.dirichlet(np.ones(3), n)
+    probabilities[np.arange(n), truth] += rng.uniform(0, 0.6, n)
+    return truth, probabilities / probabilities.sum(1, keepdims=True)
+
+
+def _sklearn_specificity(truth, guess, c):
+    return recall_score(truth != c, guess != c)
+
+
+@pytest.mark.parametrize("class_id", [None, 0, 1, 2])
+def test_streaming_metrics_match_sklearn_across_batches(class_id):
+    truth, probabilities = _predictions()
+    guess = probabilities.argmax(1)
+    sensitivity, specificity = Sensitivity(class_id), Specificity(class_id)
+    for start in range(0, len(truth), 25):
+        batch = slice(start, start + 25)
+        for metric in (sensitivity, specificity):
+            metric.update_state(np.eye(3)[truth[batch]], probabilities[batch])
+    if class_id is None:
+        expected_sens = recall_score(truth, guess, average="macro")
+        expected_spec = np.mean([_sklearn_specificity(truth, guess, c) for c in range(3)])
+    else:
+        expected_sens = recall_score(truth == class_id, guess == class_id)
+        expected_spec = _sklearn_specificity(truth, guess, class_id)
+    assert float(sensitivity.result()) == pytest.approx(expected_sens, abs=1e-6)
+    assert float(specificity.result()) == pytest.approx(expected_spec, abs=1e-6)
+    sensitivity.reset_state()
+    assert float(sensitivity.result()) == 0.0
+
+
+def test_no_positives_gives_zero_not_nan():
+    metric = Sensitivity(class_id=2)
+    metric.update_state(np.eye(3)[[0, 1]], np.eye(3)[[0, 1]])
+    assert float(metric.result()) == 0.0
+
+
+def test_metric_rejects_wrong_class_count():
+    with pytest.raises(MammokitError, match="num_classes"):
+        Sensitivity().update_state(np.eye(2), np.eye(2))
+
+
+def test_numpy_rates_match_sklearn():
+    truth, probabilities = _predictions(seed=1)
+    result = sensitivity_specificity(truth, probabilities)
+    guess = probabilities.argmax(1)
+    np.testing.assert_allclose(result["sensitivity"], recall_score(truth, guess, average=None))
+    spec = [_sklearn_specificity(truth, guess, c) for c in range(3)]
+    np.testing.assert_allclose(result["specificity"], spec)
+
+
+def test_evaluation_report_values_and_json(tmp_path):
+    truth, probabilities = _predictions(seed=2)
+    report = evaluation_report(truth, probabilities, NAMES, n_bootstrap=200, seed=0)
+    guess = probabilities.argmax(1)
+    assert report["accuracy"] == pytest.approx((guess == truth).mean())
+    assert report["confusion_matrix"] == confusion_matrix(truth, guess).tolist()
+    for c, name in enumerate(NAMES):
+        entry = report["per_class"][name]
+        assert entry["sensitivity"] == pytest.approx(recall_score(truth == c, guess == c))
+        assert entry["precision"] == pytest.approx(precision_score(truth == c, guess == c))
+        assert entry["auc"] == pytest.approx(roc_auc_score(truth == c, probabilities[:, c]))
+        for key in ("sensitivity", "specificity", "precision", "auc"):
+            low, high = entry[f"{key}_ci"]
+            assert low <= entry[key] <= high
+    point = report["operating_point"]
+    assert point["class"] == "Cancer" and point["sensitivity"] >= 0.9
+    json.dumps(report)
+    same = evaluation_report(truth, probabilities, NAMES, n_bootstrap=200, seed=0)
+    assert same == report
+
+
+def test_evaluation_report_rejects_bad_input():
+    truth, probabilities = _predictions()
+    with pytest.raises(MammokitError, match="class names"):
+        evaluation_report(truth, probabilities, NAMES[:2])
+    with pytest.raises(MammokitError, match="examples"):
+        evaluation_report(truth[:5], probabilities, NAMES)
+
+
+def test_confusion_matrix_png(tmp_path):
+    import cv2
+
+    path = plot_confusion_matrix([[5, 1, 0], [2, 3, 1], [0, 0, 6]], NAMES, tmp_path / "cm.png")
+    image = cv2.imread(str(path))
+    assert image is not None and image.shape[0] > 100

@@ -1,0 +1,34 @@
+import subprocess
+import sys
+
+import pytest
+
+import mammokit
+
+
+def test_import_is_light():
+    code = "import sys, mammokit, mammokit.datasets; print('tensorflow' in sys.modules)"
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    assert result.stdout.strip() == "False"
+
+
+def test_error_base_is_value_error():
+    assert issubclass(mammokit.MammokitError, ValueError)
+    from mammokit.errors import DatasetError, ImageReadError, WeightsError
+
+    for error in (DatasetError, ImageReadError, WeightsError):
+        assert issubclass(error, mammokit.MammokitError)
+
+
+def test_unknown_attribute_raises():
+    with pytest.raises(AttributeError, match="no attribute 'nope'"):
+        _ = mammokit.nope
+
+
+def test_missing_extra_names_the_install_command():
+    from mammokit.errors import MissingDependencyError, require
+
+    with pytest.raises(MissingDependencyError, match=r"mammokit\[dicom\]"):
+        require("surely_not_an_installed_module", "dicom")

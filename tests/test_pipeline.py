@@ -1,0 +1,74 @@
+import shutil
+
+import numpy as np
+import pytest
+
+from mammokit.datasets import to_tf_dataset
+from mammokit.datasets.augment import default_augmenter
+from mammokit.errors import MammokitError
+
+
+def test_batches_have_the_documented_shapes(records):
+    data = to_tf_dataset(records, image_size=(40, 32), batch_size=8)
+    batches = list(data)
+    assert sum(len(y) for _, y in batches) == len(records)
+    images, labels = batches[0]
+    assert images.shape == (8, 40, 32, 3) and images.dtype.name == "float32"
+    assert labels.shape == (8, 3)
+    assert float(np.min(images)) >= 0.0 and float(np.max(images)) <= 255.0
+    np.testing.assert_array_equal(np.sum(labels, axis=1), 1.0)
+
+
+def test_masks_follow_their_images(records):
+    lesions = records[records["label"] != "Normal"]
+    data = to_tf_dataset(lesions, image_size=(64, 48), batch_size=64, with_masks=True, channels=1)
+    (images, masks), _ = next(iter(data))
+    images, masks = images.numpy()[..., 0], masks.numpy()[..., 0]
+    assert set(np.unique(masks)) <= {0.0, 1.0}
+    for image, mask in zip(images, masks, strict=True):
+        assert mask.sum() > 0
+        assert image[mask > 0].mean() > image[(mask == 0) & (image > 40)].mean()
+
+
+def test_sixteen_bit_images_land_on_the_same_scale(synthetic_root, records):
+    from mammokit.datasets import read_mini_ddsm
+
+    png = read_mini_ddsm(synthetic_root, variant="png16")
+    eight = next(iter(to_tf_dataset(records, (32, 32), 4, preprocess=None)))[0].numpy()
+    sixteen = next(iter(to_tf_dataset(png, (32, 32), 4, preprocess=None)))[0].numpy()
+    assert np.abs(eight - sixteen).mean() < 3.0  # JPEG loss only
+
+
+def test_cache_shuffle_and_augment_run(records, tmp_path):
+    data = to_tf_dataset(
+        records,
+        (32, 32),
+        6,
+        shuffle=True,
+        seed=0,
+        cache=tmp_path,
+        augment=default_augmenter(seed=0),
+    )
+    first = [y.numpy().argmax(1).tolist() for _, y in data]
+    second = [y.numpy().argmax(1).tolist() for _, y in data]
+    assert sorted(np.concatenate(first)) == sorted(np.concatenate(second))
+    assert first != second  # reshuffled each epoch
+    assert any(p.name.startswith("mammokit-cache") for p in tmp_path.iterdir())
+
+
+def test_corrupt_file_error_names_the_file(records, tmp_path):
+    broken = records.copy()
+    target = tmp_path / "broken.jpg"
+    shutil.copy(broken.loc[5, "image_path"], target)
+    target.write_bytes(target.read_bytes()[:200])
+    broken.loc[5, "image_path"] = str(target)
+    with pytest.raises(Exception, match="broken.jpg"):
+        for _ in to_tf_dataset(broken, (32, 32), 4):
+            pass
+
+
+def test_bad_arguments(records):
+    with pytest.raises(MammokitError, match="channels"):
+        to_tf_dataset(records, channels=2)
+    with pytest.raises(MammokitError, match="empty"):
+        to_tf_dataset(records.iloc[:0])
