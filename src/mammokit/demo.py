@@ -118,7 +118,7 @@ def run_demo(
     builders = {
         "cnn": lambda: models.cnn_classifier(input_shape=(*size, 3), filters=config.cnn_filters),
         "mobilenet": lambda: models.mobilenet_classifier(
-            input_shape=(*size, 3), weights=None, alpha=config.mobilenet_alpha, pooling="max"
+            input_shape=(*size, 3), weights=None, alpha=config.mobilenet_alpha
         ),
     }
     steps = config.epochs * -(-len(train) // config.batch_size)

@@ -7,11 +7,11 @@ Examples
 --------
 >>> import tempfile
 >>> from mammokit import datasets
->>> root = datasets.make_synthetic(tempfile.mkdtemp(), n_patients=6, image_size=(64, 48))
+>>> root = datasets.make_synthetic(tempfile.mkdtemp(), n_patients=12, image_size=(64, 48))
 >>> records = datasets.read_mini_ddsm(root)
->>> train, val, test = datasets.split_by_patient(records, val_size=0.2, test_size=0.2, seed=0)
->>> len(records), datasets.class_weights(train)
-(24, {0: 1.0, 1: 1.0, 2: 1.0})
+>>> train, val, test = datasets.split_by_patient(records, val_size=0.25, test_size=0.25, seed=0)
+>>> len(records), len(train), datasets.class_weights(train)
+(48, 24, {0: 1.0, 1: 1.0, 2: 1.0})
 """
 
 from __future__ import annotations

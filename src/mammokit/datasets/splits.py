@@ -21,35 +21,34 @@ def split_by_patient(
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """Split a records table into train, validation and test parts by patient.
 
-        All images of a patient land in the same part, so no patient is seen in training and
-        scored in testing. Patients are stratified by their most severe label (Normal < Benign <
-        Cancer), so every class appears in every part whenever there are enough patients.
+    All images of a patient land in the same part, so no patient is seen in training and
+    scored in testing. Patients are stratified by their most severe label (Normal < Benign <
+    Cancer), so every class appears in every part whenever there are enough patients.
 
-        Parameters
-        ----------
-        records
-            A records table with ``patient_id`` and ``label`` columns.
-        val_size, test_size
-            Fractions of the patients for validation and test; ``0`` leaves that part empty.
-        seed
-            The same seed gives the same split.
+    Parameters
+    ----------
+    records
+        A records table with ``patient_id`` and ``label`` columns.
+    val_size, test_size
+        Fractions of the patients for validation and test; ``0`` leaves that part empty.
+    seed
+        The same seed gives the same split.
 
-        Returns
-        -------
-        tuple of pandas.DataFrame
-            ``(train, val, test)``, each keeping the input's columns and ``attrs``.
+    Returns
+    -------
+    tuple of pandas.DataFrame
+        ``(train, val, test)``, each keeping the input's columns and ``attrs``.
 
-        Examples
-        --------
-        >>> from mammokit.balance import class_weights_from_counts
-    from mammokit.datasets.records import make_records
-        >>> rows = [{"image_path": f"/{p}_{v}.png", "label": ["Normal", "Cancer"][p % 2],
-        ...          "patient_id": f"P{p}"} for p in range(20) for v in range(4)]
-        >>> train, val, test = split_by_patient(make_records(rows), 0.2, 0.2, seed=0)
-        >>> len(train), len(val), len(test)
-        (48, 16, 16)
-        >>> set(train.patient_id) & set(test.patient_id)
-        set()
+    Examples
+    --------
+    >>> from mammokit.datasets.records import make_records
+    >>> rows = [{"image_path": f"/{p}_{v}.png", "label": ["Normal", "Cancer"][p % 2],
+    ...          "patient_id": f"P{p}"} for p in range(20) for v in range(4)]
+    >>> train, val, test = split_by_patient(make_records(rows), 0.2, 0.2, seed=0)
+    >>> len(train), len(val), len(test)
+    (48, 16, 16)
+    >>> set(train.patient_id) & set(test.patient_id)
+    set()
     """
     check_records(records)
     if not (0 <= val_size < 1 and 0 <= test_size < 1 and val_size + test_size < 1):
@@ -90,32 +89,31 @@ def _split_groups(patients: pd.Series, fraction: float, seed: int) -> tuple[list
 def class_weights(records: pd.DataFrame) -> dict[int, float]:
     """Per-class loss weights by the thesis's formula: largest class count / class count.
 
-        Parameters
-        ----------
-        records
-            A records table (usually the training part).
+    Parameters
+    ----------
+    records
+        A records table (usually the training part).
 
-        Returns
-        -------
-        dict
-            ``{class_index: weight}`` for every class in :data:`CLASSES`, ready for
-            ``model.fit(class_weight=...)`` or
-            :class:`mammokit.losses.WeightedCategoricalCrossentropy`.
+    Returns
+    -------
+    dict
+        ``{class_index: weight}`` for every class in :data:`CLASSES`, ready for
+        ``model.fit(class_weight=...)`` or
+        :class:`mammokit.losses.WeightedCategoricalCrossentropy`.
 
-        Raises
-        ------
-        DatasetError
-            A class has no images, so its weight is undefined.
+    Raises
+    ------
+    DatasetError
+        A class has no images, so its weight is undefined.
 
-        Examples
-        --------
-        >>> from mammokit.balance import class_weights_from_counts
-    from mammokit.datasets.records import make_records
-        >>> labels = ["Normal"] * 4 + ["Benign"] * 2 + ["Cancer"]
-        >>> rows = [{"image_path": f"/{i}.png", "label": l, "patient_id": str(i)}
-        ...         for i, l in enumerate(labels)]
-        >>> class_weights(make_records(rows))
-        {0: 1.0, 1: 2.0, 2: 4.0}
+    Examples
+    --------
+    >>> from mammokit.datasets.records import make_records
+    >>> labels = ["Normal"] * 4 + ["Benign"] * 2 + ["Cancer"]
+    >>> rows = [{"image_path": f"/{i}.png", "label": l, "patient_id": str(i)}
+    ...         for i, l in enumerate(labels)]
+    >>> class_weights(make_records(rows))
+    {0: 1.0, 1: 2.0, 2: 4.0}
     """
     counts = np.bincount(label_indices(records), minlength=len(CLASSES))
     empty = [CLASSES[i] for i, n in enumerate(counts) if n == 0]
