@@ -25,11 +25,11 @@ class DemoConfig:
     n_patients: int = 300
     image_size: tuple[int, int] = (256, 160)
     input_size: int = 128
-    epochs: int = 40
+    epochs: int = 45
     patience: int = 10
     batch_size: int = 32
     cnn_filters: tuple[int, ...] = (16, 32, 64, 128)
-    mobilenet_alpha: float = 0.5
+    mobilenet_alpha: float = 0.25
     n_gradcam: int = 6
 
 
