@@ -1,0 +1,57 @@
+import cv2
+import numpy as np
+import pytest
+
+from mammokit.datasets import read_folder
+from mammokit.errors import DatasetError
+
+
+@pytest.fixture
+def tree(tmp_path):
+    pixels = np.zeros((8, 8), np.uint8)
+    for relative in ("normal/a.png", "Cancer/p1/b.jpg", "Cancer/p1/c.png", "BENIGN/d.png"):
+        path = tmp_path / relative
+        path.parent.mkdir(parents=True, exist_ok=True)
+        cv2.imwrite(str(path), pixels)
+    (tmp_path / "Cancer" / "notes.txt").write_text("not an image")
+    (tmp_path / "other").mkdir()
+    return tmp_path
+
+
+def test_class_folders_any_case_and_nesting(tree):
+    records = read_folder(tree)
+    assert sorted(zip(records["label"], records["patient_id"], strict=True)) == [
+        ("Benign", "d"),
+        ("Cancer", "b"),
+        ("Cancer", "c"),
+        ("Normal", "a"),
+    ]
+    skipped = {s["path"].rsplit("/", 1)[-1]: s["reason"] for s in records.attrs["skipped"]}
+    assert skipped == {"notes.txt": "not an image file", "other": "not a class folder"}
+
+
+def test_metadata_csv_sets_patient_and_view(tree):
+    csv = tree.parent / "meta.csv"
+    csv.write_text(
+        "file,patient_id,side,view,age\nCancer/p1/b.jpg,P1,left,cc,61\nc.png,P1,RIGHT,MLO,61\n"
+    )
+    records = read_folder(tree, metadata=csv).set_index("patient_id")
+    rows = records.loc["P1"]
+    assert sorted(rows["side"]) == ["LEFT", "RIGHT"] and sorted(rows["view"]) == ["CC", "MLO"]
+    assert (rows["age"] == 61).all()
+
+
+def test_metadata_errors(tree):
+    bad = tree.parent / "bad.csv"
+    bad.write_text("name,patient_id\nx,1\n")
+    with pytest.raises(DatasetError, match="'file' column"):
+        read_folder(tree, metadata=bad)
+    bad.write_text("file\nnowhere.png\n")
+    with pytest.raises(DatasetError, match="nowhere.png"):
+        read_folder(tree, metadata=bad)
+
+
+def test_empty_tree_is_an_error(tmp_path):
+    (tmp_path / "Normal").mkdir()
+    with pytest.raises(DatasetError, match="no images"):
+        read_folder(tmp_path)
