@@ -49,7 +49,7 @@ def main() -> None:
     parser.add_argument("--small", action="store_true", help="tiny sizes for a quick run")
     args = parser.parse_args()
     out = Path(args.out)
-    n_patients, image_size = (6, (160, 100)) if args.small else (12, (320, 200))
+    n_patients, image_size = (9, (160, 100)) if args.small else (12, (320, 200))
 
     root = datasets.make_synthetic(out / "data", n_patients=n_patients, image_size=image_size)
     records = datasets.read_mini_ddsm(root)

@@ -99,6 +99,8 @@ def test_lesion_masks_lie_inside_the_breast(label, side, view):
         else:
             assert sample.mask.sum() > 20
             assert not (sample.mask & ~sample.breast).any()
+            edges = np.concatenate([sample.mask[[0, -1]].ravel(), sample.mask[:, [0, -1]].ravel()])
+            assert not edges.any()  # the lesion is whole, not cut by the chest-wall edge
 
 
 def test_chest_wall_is_on_the_side_of_the_image():

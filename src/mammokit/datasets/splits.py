@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import numpy as np
 import pandas as pd
-from sklearn.model_selection import train_test_split
 
 from mammokit.balance import class_weights_from_counts
 from mammokit.datasets.records import CLASSES, check_records, label_indices
@@ -70,8 +69,14 @@ def split_by_patient(
 
 
 def _split_groups(patients: pd.Series, fraction: float, seed: int) -> tuple[list, list]:
-    """Split patient ids (index) stratified by their label (values)."""
-    ids = list(patients.index)
+    """Split patient ids (the index) into (keep, take), stratified by label (the values).
+
+    Each class gives ``fraction`` of its patients to ``take`` by largest-remainder
+    apportionment, classes not yet represented first, while keeping at least one patient of
+    every class on the ``keep`` side whenever the numbers allow. scikit-learn's stratified
+    splitters refuse or drop classes at these small counts, hence this small routine.
+    """
+    ids = sorted(patients.index)
     if fraction <= 0:
         return ids, []
     n_take = int(np.ceil(fraction * len(ids)))
@@ -80,10 +85,25 @@ def _split_groups(patients: pd.Series, fraction: float, seed: int) -> tuple[list
             f"too few patients ({len(ids)}) to split off a fraction of {fraction:.2f} and keep "
             "some for training"
         )
-    counts = patients.value_counts()
-    stratify = patients.to_numpy() if counts.min() >= 2 and n_take >= len(counts) else None
-    keep, take = train_test_split(ids, test_size=n_take, random_state=seed, stratify=stratify)
-    return sorted(keep), sorted(take)
+    groups = {label: sorted(patients.index[patients == label]) for label in sorted(set(patients))}
+    exact = {label: fraction * len(members) for label, members in groups.items()}
+    quota = dict.fromkeys(groups, 0)
+    for caps in (
+        {k: len(v) - 1 for k, v in groups.items()},
+        {k: len(v) for k, v in groups.items()},
+    ):
+        while sum(quota.values()) < n_take:
+            open_labels = [label for label in groups if quota[label] < caps[label]]
+            if not open_labels:
+                break
+            label = max(open_labels, key=lambda k: (quota[k] == 0, exact[k] - quota[k], str(k)))
+            quota[label] += 1
+    rng = np.random.default_rng(seed)
+    take = []
+    for label, members in groups.items():
+        take += [members[i] for i in rng.permutation(len(members))[: quota[label]]]
+    chosen = set(take)
+    return [i for i in ids if i not in chosen], sorted(take)
 
 
 def class_weights(records: pd.DataFrame) -> dict[int, float]:

@@ -242,6 +242,8 @@ def _lesion_site(
 ) -> tuple[int, int]:
     """A pixel deep enough inside the breast that a lesion of ``reach`` stays inside."""
     inside = (breast & (thickness > 0.3)).astype(np.uint8)
+    inside[[0, -1], :] = 0  # the image edge (chest wall) bounds the lesion like the skin does
+    inside[:, [0, -1]] = 0
     depth = cv2.distanceTransform(inside, cv2.DIST_L2, 5)
     candidates = np.argwhere(depth > reach)
     if len(candidates) == 0:
