@@ -123,3 +123,21 @@ def test_save_and_load_in_safe_mode(tmp_path, tiny_mobilenet):
         loaded.predict(images, verbose=0), tiny_mobilenet.predict(images, verbose=0), rtol=1e-5
     )
     assert loaded.loss.class_weights == [1.0, 2.0, 3.0]
+
+
+def test_load_model_refuses_non_models_and_lambda_layers(tmp_path):
+    from mammokit.models import ModelLoadError, load_model
+
+    text = tmp_path / "notes.keras"
+    text.write_text("not a zip")
+    with pytest.raises(ModelLoadError, match="notes.keras"):
+        load_model(text)
+    with pytest.raises(ModelLoadError, match="no such model"):
+        load_model(tmp_path / "missing.keras")
+    inputs = keras.Input((4,))
+    risky = keras.Model(inputs, keras.layers.Lambda(lambda x: x * 2)(inputs))
+    path = tmp_path / "lambda.keras"
+    risky.save(path)
+    with pytest.raises(ModelLoadError, match="Lambda"):
+        load_model(path)
+    assert load_model(path, allow_unsafe=True).output_shape == (None, 4)

@@ -6,9 +6,22 @@ import argparse
 import os
 import sys
 from collections.abc import Sequence
+from pathlib import Path
 
 from mammokit import __version__
 from mammokit.errors import MammokitError
+
+#: ``mammokit train --model`` choices: the CNN and every backbone of
+#: :data:`mammokit.models.BACKBONES` (kept here so ``mammokit --help`` needs no TensorFlow).
+MODEL_CHOICES = (
+    "cnn",
+    "efficientnet_b0",
+    "inception_v3",
+    "mobilenet",
+    "mobilenet_v2",
+    "resnet50",
+    "vgg19",
+)
 
 
 def _demo(args: argparse.Namespace) -> int:
@@ -16,6 +29,99 @@ def _demo(args: argparse.Namespace) -> int:
 
     report = run_demo(args.out, QUICK if args.quick else DEFAULT, seed=args.seed)
     return 0 if report["models"] else 1
+
+
+def _weights(value: str) -> str | None:
+    return None if value.lower() == "none" else value
+
+
+def _build_model(args: argparse.Namespace, size: int):
+    from mammokit import models
+
+    shape = (size, size, 3)
+    if args.model == "cnn":
+        return models.cnn_classifier(input_shape=shape, weights=args.weights)
+    options = {"alpha": args.alpha} if args.model in ("mobilenet", "mobilenet_v2") else {}
+    return models.backbone_classifier(
+        args.model, input_shape=shape, weights=args.weights, **options
+    )
+
+
+def _train(args: argparse.Namespace) -> int:
+    import keras
+
+    from mammokit import datasets
+    from mammokit.datasets.augment import default_augmenter
+    from mammokit.experiment import train_and_evaluate
+
+    records = datasets.load_records(args.data, variant=args.variant)
+    print(
+        f"read {len(records)} images of {records['patient_id'].nunique()} patients from {args.data}"
+    )
+    _report_skipped(records)
+    train, val, test = datasets.split_by_patient(records, args.val_size, args.test_size, args.seed)
+    out = Path(args.out)
+    for part, table in (("train", train), ("val", val), ("test", test)):
+        datasets.save_records(table, out / f"{part}.csv")
+    print(f"split by patient: {len(train)} train, {len(val)} validation, {len(test)} test images")
+    size = (args.image_size, args.image_size)
+    augment = default_augmenter(seed=args.seed) if args.augment else None
+    train_data = datasets.to_tf_dataset(
+        train, size, args.batch_size, shuffle=True, seed=args.seed, cache=True, augment=augment
+    )
+    val_data = datasets.to_tf_dataset(val, size, args.batch_size, cache=True)
+    test_data = datasets.to_tf_dataset(test, size, args.batch_size)
+    keras.utils.set_random_seed(args.seed)
+    model = _build_model(args, args.image_size)
+    entry = train_and_evaluate(
+        model,
+        train,
+        train_data,
+        val_data,
+        test,
+        test_data,
+        out,
+        args.model,
+        epochs=args.epochs,
+        patience=args.patience,
+        learning_rate=args.learning_rate,
+        batch_size=args.batch_size,
+    )
+    print(f"test accuracy {entry['accuracy']:.1%} after {entry['epochs']} epochs")
+    print(f"model: {out / (args.model + '.keras')}; report: {out / (args.model + '_report.json')}")
+    return 0
+
+
+def _evaluate(args: argparse.Namespace) -> int:
+    from mammokit import datasets
+    from mammokit.experiment import evaluate_model
+    from mammokit.models import load_model
+
+    model = load_model(args.model)
+    _, height, width, channels = model.input_shape
+    records = datasets.load_records(args.data, variant=args.variant)
+    _report_skipped(records)
+    data = datasets.to_tf_dataset(records, (height, width), args.batch_size, channels=channels)
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    report = evaluate_model(model, records, data, out, args.name)
+    macro = report["macro"]
+    print(
+        f"{report['n']} images: accuracy {report['accuracy']:.1%}, macro sensitivity "
+        f"{macro['sensitivity']:.1%}, macro specificity {macro['specificity']:.1%}"
+    )
+    print(f"report: {out / (args.name + '_report.json')}")
+    return 0
+
+
+def _report_skipped(records) -> None:
+    skipped = records.attrs.get("skipped", [])
+    if skipped:
+        print(f"skipped {len(skipped)} file(s):")
+        for entry in skipped[:10]:
+            print(f"  {entry['path']}: {entry['reason']}")
+        if len(skipped) > 10:
+            print(f"  ... and {len(skipped) - 10} more")
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -42,6 +148,51 @@ def build_parser() -> argparse.ArgumentParser:
         "--quick", action="store_true", help="tiny sizes for a smoke test (seconds, low accuracy)"
     )
     demo.set_defaults(handler=_demo)
+
+    train = commands.add_parser(
+        "train",
+        help="train a classifier on a dataset and evaluate it on a held-out test part",
+        description=(
+            "Read DATA (a Mini-DDSM download, a folder of Normal/Benign/Cancer folders or a "
+            "records CSV), split it by patient, train with weighted cross-entropy and early "
+            "stopping, evaluate on the test part. Writes the model, curves, confusion matrix, "
+            "report and the split (train/val/test.csv) into --out."
+        ),
+    )
+    train.add_argument("data", help="dataset folder or records CSV")
+    train.add_argument("--model", default="cnn", choices=MODEL_CHOICES)
+    train.add_argument("--out", default="mammokit-run", help="output folder")
+    train.add_argument("--epochs", type=int, default=30)
+    train.add_argument("--patience", type=int, default=5, help="early-stopping patience")
+    train.add_argument("--image-size", type=int, default=224, help="square input size")
+    train.add_argument("--batch-size", type=int, default=32)
+    train.add_argument("--learning-rate", type=float, default=1e-3)
+    train.add_argument(
+        "--weights",
+        type=_weights,
+        default=None,
+        help="'imagenet', a local weights file, or 'none' (default) for random weights",
+    )
+    train.add_argument("--alpha", type=float, default=1.0, help="MobileNet width multiplier")
+    train.add_argument("--variant", default="jpeg8", choices=["jpeg8", "png16"])
+    train.add_argument("--val-size", type=float, default=0.15)
+    train.add_argument("--test-size", type=float, default=0.15)
+    train.add_argument("--augment", action=argparse.BooleanOptionalAction, default=True)
+    train.add_argument("--seed", type=int, default=0)
+    train.set_defaults(handler=_train)
+
+    evaluate = commands.add_parser(
+        "evaluate",
+        help="evaluate a saved model on a dataset: report JSON and confusion matrix",
+        description="Evaluate a saved .keras model on DATA (e.g. the test.csv train wrote).",
+    )
+    evaluate.add_argument("model", help="a .keras model file")
+    evaluate.add_argument("data", help="dataset folder or records CSV")
+    evaluate.add_argument("--out", default="mammokit-eval", help="output folder")
+    evaluate.add_argument("--name", default="evaluation", help="prefix of the output files")
+    evaluate.add_argument("--batch-size", type=int, default=32)
+    evaluate.add_argument("--variant", default="jpeg8", choices=["jpeg8", "png16"])
+    evaluate.set_defaults(handler=_evaluate)
     return parser
 
 

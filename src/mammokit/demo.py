@@ -60,6 +60,7 @@ def run_demo(
 
     Writes into ``out_dir``: ``data/`` (the synthetic Mini-DDSM), ``report.json``,
     ``<model>_training.png`` (accuracy and loss curves), ``<model>_confusion.png``,
+    ``<model>_report.json`` (with each test image's probabilities), ``<model>_history.csv``,
     ``<model>.keras`` and ``gradcam/`` (overlays of test images, with the lesion outlined).
 
     Parameters
@@ -83,8 +84,9 @@ def run_demo(
     """
     import keras
 
-    from mammokit import datasets, explain, losses, metrics, models, training
+    from mammokit import datasets, explain, models
     from mammokit.datasets.augment import default_augmenter
+    from mammokit.experiment import train_and_evaluate
 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -113,7 +115,6 @@ def run_demo(
     )
     val_data = datasets.to_tf_dataset(val, size, config.batch_size, cache=True)
     test_data = datasets.to_tf_dataset(test, size, config.batch_size, cache=True)
-    y_test = datasets.records.label_indices(test)
 
     builders = {
         "cnn": lambda: models.cnn_classifier(input_shape=(*size, 3), filters=config.cnn_filters),
@@ -121,7 +122,6 @@ def run_demo(
             input_shape=(*size, 3), weights=None, alpha=config.mobilenet_alpha
         ),
     }
-    steps = config.epochs * -(-len(train) // config.batch_size)
     report: dict = {
         "dataset": {
             "root": str(root),
@@ -141,39 +141,23 @@ def run_demo(
         keras.utils.set_random_seed(seed)
         model = build()
         _speed_up_batch_norm(model)
-        model.compile(
-            optimizer=keras.optimizers.Adam(keras.optimizers.schedules.CosineDecay(1e-3, steps)),
-            loss=losses.WeightedCategoricalCrossentropy(weights),
-            metrics=["accuracy", metrics.Sensitivity(), metrics.Specificity()],
-        )
-        tic = time.perf_counter()
-        history = training.fit(
+        entry = train_and_evaluate(
             model,
+            train,
             train_data,
             val_data,
+            test,
+            test_data,
+            out,
+            name,
             epochs=config.epochs,
             patience=config.patience,
+            batch_size=config.batch_size,
             verbose=verbose,
         )
-        seconds = time.perf_counter() - tic
-        probabilities = model.predict(test_data, verbose=0)
-        evaluation = metrics.evaluation_report(y_test, probabilities, datasets.CLASSES, seed=seed)
-        training.plot_history(history, out / f"{name}_training.png", title=name)
-        metrics.plot_confusion_matrix(
-            evaluation["confusion_matrix"],
-            datasets.CLASSES,
-            out / f"{name}_confusion.png",
-            title=f"{name}: test accuracy {evaluation['accuracy']:.1%}",
-        )
-        model.save(out / f"{name}.keras")
-        report["models"][name] = {
-            "accuracy": evaluation["accuracy"],
-            "epochs": len(history.history["loss"]),
-            "train_seconds": round(seconds, 1),
-            "evaluation": evaluation,
-        }
+        report["models"][name] = entry
         trained[name] = model
-        log(f"      {name}: test accuracy {evaluation['accuracy']:.1%} ({seconds:.0f} s)")
+        log(f"      {name}: test accuracy {entry['accuracy']:.1%} ({entry['train_seconds']:.0f} s)")
 
     best = max(report["models"], key=lambda n: report["models"][n]["accuracy"])
     log(f"[5/5] Grad-CAM of the best model ({best}) on test images")

@@ -20,8 +20,9 @@ import importlib
 from typing import TYPE_CHECKING
 
 from mammokit.datasets.folder import read_folder
+from mammokit.datasets.loading import load_records
 from mammokit.datasets.mini_ddsm import read_mini_ddsm
-from mammokit.datasets.records import CLASSES, make_records
+from mammokit.datasets.records import CLASSES, make_records, read_records, save_records
 from mammokit.datasets.splits import class_weights, split_by_patient
 from mammokit.datasets.synthetic import make_synthetic, synthetic_mammogram
 
@@ -33,11 +34,14 @@ __all__ = [
     "CLASSES",
     "augment",
     "class_weights",
+    "load_records",
     "make_records",
     "make_synthetic",
     "preprocess",
     "read_folder",
     "read_mini_ddsm",
+    "read_records",
+    "save_records",
     "split_by_patient",
     "synthetic_mammogram",
     "to_tf_dataset",

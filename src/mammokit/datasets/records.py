@@ -21,12 +21,23 @@ Rows a loader could not use are listed in ``records.attrs["skipped"]``, a list o
 
 from __future__ import annotations
 
+import os
+from pathlib import Path
+
 import numpy as np
 import pandas as pd
 
 from mammokit.errors import DatasetError
 
-__all__ = ["CLASSES", "RECORD_COLUMNS", "check_records", "label_indices", "make_records"]
+__all__ = [
+    "CLASSES",
+    "RECORD_COLUMNS",
+    "check_records",
+    "label_indices",
+    "make_records",
+    "read_records",
+    "save_records",
+]
 
 #: The class names, in the order of the model outputs.
 CLASSES: tuple[str, ...] = ("Normal", "Benign", "Cancer")
@@ -98,3 +109,50 @@ def label_indices(records: pd.DataFrame) -> np.ndarray:
     check_records(records)
     lookup = {name: i for i, name in enumerate(CLASSES)}
     return records["label"].map(lookup).to_numpy(dtype=np.int64)
+
+
+def save_records(records: pd.DataFrame, path: str | os.PathLike) -> Path:
+    """Write a records table to CSV; ``mask_paths`` become ``;``-separated text.
+
+    Examples
+    --------
+    >>> import tempfile, os
+    >>> table = make_records([{"image_path": "/a.png", "label": "Benign", "patient_id": "p",
+    ...                        "mask_paths": ("/m1.png", "/m2.png")}])
+    >>> path = save_records(table, os.path.join(tempfile.mkdtemp(), "records.csv"))
+    >>> read_records(path).loc[0, "mask_paths"]
+    ('/m1.png', '/m2.png')
+    """
+    check_records(records)
+    table = records.copy()
+    table["mask_paths"] = [";".join(paths) for paths in table["mask_paths"]]
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    table.to_csv(path, index=False)
+    return path
+
+
+def read_records(path: str | os.PathLike) -> pd.DataFrame:
+    """Read a records table from CSV (as written by :func:`save_records` or by hand).
+
+    Needs ``image_path``, ``label`` and ``patient_id`` columns; relative image paths are taken
+    relative to the CSV's folder. Missing standard columns are filled with defaults.
+    """
+    path = Path(path)
+    try:
+        table = pd.read_csv(path, dtype={"patient_id": str, "side": str, "view": str})
+    except (OSError, pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as err:
+        raise DatasetError(f"{path}: not a readable CSV records table ({err})") from err
+    check_records(table, name=str(path))
+    table["image_path"] = [
+        str((path.parent / p).resolve()) for p in table["image_path"].astype(str)
+    ]
+    if "mask_paths" in table:
+        table["mask_paths"] = [
+            tuple(p for p in str(v).split(";") if p) if isinstance(v, str) else ()
+            for v in table["mask_paths"]
+        ]
+    for column in ("side", "view"):
+        if column in table:
+            table[column] = table[column].fillna("").str.upper()
+    return make_records(table.to_dict("records"))

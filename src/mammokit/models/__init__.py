@@ -11,14 +11,17 @@ from mammokit.models.backbones import BACKBONES, backbone_classifier
 from mammokit.models.cnn import cnn_classifier
 from mammokit.models.layers import BackbonePreprocessing, GrayToRGB
 from mammokit.models.mobilenet import mobilenet_classifier
+from mammokit.models.saving import ModelLoadError, load_model
 from mammokit.models.tuning import unfreeze
 
 __all__ = [
     "BACKBONES",
     "BackbonePreprocessing",
     "GrayToRGB",
+    "ModelLoadError",
     "backbone_classifier",
     "cnn_classifier",
+    "load_model",
     "mobilenet_classifier",
     "unfreeze",
 ]

@@ -116,7 +116,12 @@ def backbone_classifier(
     x = GrayToRGB(name="gray_to_rgb")(inputs)
     x = BackbonePreprocessing(spec.preprocessing, name="backbone_preprocessing")(x)
     constructor = getattr(keras.applications, spec.constructor)
-    options = {"include_top": False, "input_tensor": x, **backbone_kwargs}
+    options = {
+        "include_top": False,
+        "input_tensor": x,
+        "input_shape": (height, width, 3),
+        **backbone_kwargs,
+    }
     if weights == "imagenet":
         base = build_with_imagenet(constructor, spec.constructor, **options)
     else:

@@ -1,0 +1,72 @@
+import json
+
+import pytest
+
+from mammokit.cli import MODEL_CHOICES, main
+
+
+def test_model_choices_follow_the_registry():
+    from mammokit.models import BACKBONES
+
+    assert set(MODEL_CHOICES) == {"cnn", *BACKBONES}
+
+
+@pytest.fixture(scope="module")
+def trained(synthetic_root, tmp_path_factory):
+    out = tmp_path_factory.mktemp("train")
+    status = main(
+        [
+            "train",
+            str(synthetic_root),
+            "--out",
+            str(out),
+            "--epochs",
+            "2",
+            "--image-size",
+            "32",
+            "--batch-size",
+            "8",
+            "--val-size",
+            "0.25",
+            "--test-size",
+            "0.25",
+            "--no-augment",
+        ]
+    )
+    assert status == 0
+    return out
+
+
+def test_train_writes_model_split_and_report(trained):
+    for name in (
+        "cnn.keras",
+        "cnn_training.png",
+        "cnn_confusion.png",
+        "cnn_history.csv",
+        "train.csv",
+        "val.csv",
+        "test.csv",
+    ):
+        assert (trained / name).is_file(), name
+    report = json.loads((trained / "cnn_report.json").read_text())
+    assert report["n"] == len(report["predictions"]) == 12
+    assert 0.0 <= report["accuracy"] <= 1.0
+
+
+def test_evaluate_a_saved_model_on_the_test_split(trained, tmp_path, capsys):
+    status = main(
+        ["evaluate", str(trained / "cnn.keras"), str(trained / "test.csv"), "--out", str(tmp_path)]
+    )
+    assert status == 0
+    report = json.loads((tmp_path / "evaluation_report.json").read_text())
+    first = json.loads((trained / "cnn_report.json").read_text())
+    assert report["accuracy"] == pytest.approx(first["accuracy"])
+    assert "accuracy" in capsys.readouterr().out
+
+
+def test_library_errors_become_one_line_and_status_2(tmp_path, capsys):
+    not_a_model = tmp_path / "model.keras"
+    not_a_model.write_text("text")
+    assert main(["evaluate", str(not_a_model), str(tmp_path)]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("mammokit: error:") and "model.keras" in err

@@ -1,0 +1,36 @@
+import pandas as pd
+import pytest
+
+from mammokit.datasets import load_records, read_records, save_records
+from mammokit.errors import DatasetError
+
+
+def test_csv_round_trip(records, tmp_path):
+    path = save_records(records, tmp_path / "records.csv")
+    again = read_records(path)
+    pd.testing.assert_frame_equal(again, records.reset_index(drop=True), check_dtype=False)
+
+
+def test_relative_paths_are_relative_to_the_csv(tmp_path):
+    (tmp_path / "img.png").write_bytes(b"")
+    (tmp_path / "r.csv").write_text("image_path,label,patient_id\nimg.png,Cancer,p1\n")
+    table = read_records(tmp_path / "r.csv")
+    assert table.loc[0, "image_path"] == str(tmp_path / "img.png")
+    assert table.loc[0, "mask_paths"] == ()
+
+
+def test_bad_csv(tmp_path):
+    (tmp_path / "r.csv").write_text("path,label\nx.png,Cancer\n")
+    with pytest.raises(DatasetError, match="missing column"):
+        read_records(tmp_path / "r.csv")
+    (tmp_path / "s.csv").write_text("image_path,label,patient_id\nx.png,Malignant,p\n")
+    with pytest.raises(DatasetError, match="Malignant"):
+        read_records(tmp_path / "s.csv")
+
+
+def test_load_records_dispatches(synthetic_root, records, tmp_path):
+    assert len(load_records(synthetic_root)) == len(records)
+    assert load_records(synthetic_root, variant="png16")["image_path"].str.endswith(".png").all()
+    assert len(load_records(save_records(records, tmp_path / "r.csv"))) == len(records)
+    with pytest.raises(DatasetError, match="records CSV or a dataset folder"):
+        load_records(tmp_path / "missing")
