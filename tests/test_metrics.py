@@ -104,3 +104,21 @@ def test_confusion_matrix_png(tmp_path):
     path = plot_confusion_matrix([[5, 1, 0], [2, 3, 1], [0, 0, 6]], NAMES, tmp_path / "cm.png")
     image = cv2.imread(str(path))
     assert image is not None and image.shape[0] > 100
+
+
+def test_metrics_train_under_xla():
+    from mammokit.models import cnn_classifier
+    from mammokit.training import compile_classifier
+
+    model = compile_classifier(
+        cnn_classifier(input_shape=(16, 16, 1), filters=(4,)), jit_compile=True
+    )
+    truth, _ = _predictions(n=8)
+    history = model.fit(np.zeros((8, 16, 16, 1), "float32"), np.eye(3)[truth], epochs=1, verbose=0)
+    assert 0.0 <= history.history["sensitivity"][0] <= 1.0
+
+
+def test_sample_weights_count_in_the_confusion_matrix():
+    metric = Sensitivity(class_id=0)
+    metric.update_state(np.eye(3)[[0, 0]], np.eye(3)[[0, 1]], sample_weight=np.array([3.0, 1.0]))
+    assert float(metric.result()) == pytest.approx(0.75)

@@ -57,13 +57,12 @@ class _ConfusionMetric(keras.metrics.Metric):
                 f"{self.name}: predictions have {y_pred.shape[-1]} classes but the metric was "
                 f"built for num_classes={self.num_classes}"
             )
-        truth = ops.reshape(ops.argmax(y_true, axis=-1), (-1,))
-        guess = ops.reshape(ops.argmax(y_pred, axis=-1), (-1,))
-        index = truth * self.num_classes + guess
-        weights = None if sample_weight is None else ops.reshape(sample_weight, (-1,))
-        counts = ops.bincount(index, weights=weights, minlength=self.num_classes**2)
-        counts = ops.reshape(ops.cast(counts, "float32"), (self.num_classes, self.num_classes))
-        self.matrix.assign_add(counts)
+        # one-hot products keep every shape static, so the metric also runs under XLA
+        truth = ops.one_hot(ops.reshape(ops.argmax(y_true, axis=-1), (-1,)), self.num_classes)
+        guess = ops.one_hot(ops.reshape(ops.argmax(y_pred, axis=-1), (-1,)), self.num_classes)
+        if sample_weight is not None:
+            truth = truth * ops.reshape(ops.cast(sample_weight, truth.dtype), (-1, 1))
+        self.matrix.assign_add(ops.cast(ops.matmul(ops.transpose(truth), guess), "float32"))
 
     def reset_state(self):
         self.matrix.assign(ops.zeros((self.num_classes, self.num_classes)))
