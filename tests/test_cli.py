@@ -70,3 +70,26 @@ def test_library_errors_become_one_line_and_status_2(tmp_path, capsys):
     assert main(["evaluate", str(not_a_model), str(tmp_path)]) == 2
     err = capsys.readouterr().err
     assert err.startswith("mammokit: error:") and "model.keras" in err
+
+
+def test_explain_writes_overlays_and_probabilities(trained, synthetic_root, tmp_path):
+    import csv
+
+    import cv2
+
+    images = [
+        synthetic_root / "MINI-DDSM-Complete-JPEG-8" / "Cancer" / "0001" / "C_0001_1.RIGHT_CC.jpg",
+        synthetic_root / "MINI-DDSM-Complete-PNG-16" / "Benign" / "0002" / "B_0002_1.LEFT_MLO.png",
+    ]
+    status = main(
+        ["explain", str(trained / "cnn.keras"), *map(str, images), "--out", str(tmp_path)]
+    )
+    assert status == 0
+    with open(tmp_path / "predictions.csv") as handle:
+        rows = list(csv.DictReader(handle))
+    assert [row["image_path"] for row in rows] == [str(p) for p in images]
+    for row in rows:
+        total = sum(float(row[f"p_{c}"]) for c in ("Normal", "Benign", "Cancer"))
+        assert total == pytest.approx(1.0, abs=1e-4)
+        picture = cv2.imread(row["overlay"])
+        assert picture is not None and picture.ndim == 3

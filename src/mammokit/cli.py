@@ -114,6 +114,44 @@ def _evaluate(args: argparse.Namespace) -> int:
     return 0
 
 
+def _explain(args: argparse.Namespace) -> int:
+    import csv
+
+    import cv2
+    import numpy as np
+
+    from mammokit.datasets import CLASSES
+    from mammokit.datasets.pipeline import load_example, side_from_name, standard_preprocess
+    from mammokit.explain import grad_cam, overlay
+    from mammokit.io import read_image
+    from mammokit.models import load_model
+
+    model = load_model(args.model)
+    _, height, width, channels = model.input_shape
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    rows = []
+    for path in args.images:
+        side = side_from_name(path)
+        image, _ = load_example(path, side, image_size=(height, width))
+        batch = np.repeat(image[np.newaxis, ..., np.newaxis], channels, axis=-1)
+        probabilities = model.predict(batch, verbose=0)[0]
+        heatmap = grad_cam(model, batch, args.class_index, args.layer, args.method)[0]
+        shown, _ = standard_preprocess(read_image(path), side)
+        picture = overlay(shown, heatmap, alpha=args.alpha)
+        target = out / f"{Path(path).stem}_{args.method.replace('+', 'p')}.png"
+        cv2.imwrite(str(target), cv2.cvtColor(picture, cv2.COLOR_RGB2BGR))
+        predicted = CLASSES[int(np.argmax(probabilities))]
+        rows.append([path, predicted, *(f"{p:.6f}" for p in probabilities), str(target)])
+        print(f"{path}: {predicted} ({probabilities.max():.1%}) -> {target}")
+    with open(out / "predictions.csv", "w", newline="") as handle:
+        writer = csv.writer(handle)
+        writer.writerow(["image_path", "predicted", *(f"p_{c}" for c in CLASSES), "overlay"])
+        writer.writerows(rows)
+    print(f"probabilities: {out / 'predictions.csv'}")
+    return 0
+
+
 def _report_skipped(records) -> None:
     skipped = records.attrs.get("skipped", [])
     if skipped:
@@ -193,6 +231,26 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--batch-size", type=int, default=32)
     evaluate.add_argument("--variant", default="jpeg8", choices=["jpeg8", "png16"])
     evaluate.set_defaults(handler=_evaluate)
+
+    explain = commands.add_parser(
+        "explain",
+        help="Grad-CAM overlays and probabilities for images on disk",
+        description=(
+            "Preprocess each image as in training (flip to the left, crop to the breast), "
+            "predict, and write a heatmap overlay PNG per image plus predictions.csv. Reads "
+            "JPEG, 8/16-bit PNG and DICOM."
+        ),
+    )
+    explain.add_argument("model", help="a .keras model file")
+    explain.add_argument("images", nargs="+", help="image files")
+    explain.add_argument("--out", default="mammokit-explain", help="output folder")
+    explain.add_argument(
+        "--method", default="gradcam", choices=["gradcam", "gradcam++", "scorecam", "layercam"]
+    )
+    explain.add_argument("--class-index", type=int, default=None, help="default: predicted class")
+    explain.add_argument("--layer", default=None, help="default: last convolutional layer")
+    explain.add_argument("--alpha", type=float, default=0.4, help="heatmap opacity")
+    explain.set_defaults(handler=_explain)
     return parser
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Callable
 from pathlib import Path
 
@@ -16,7 +17,9 @@ from mammokit.datasets.records import CLASSES, check_records, label_indices
 from mammokit.errors import ImageReadError, MammokitError
 from mammokit.io import read_image
 
-__all__ = ["load_example", "standard_preprocess", "to_tf_dataset"]
+__all__ = ["load_example", "side_from_name", "standard_preprocess", "to_tf_dataset"]
+
+_SIDE_IN_NAME = re.compile(r"(?:^|[._-])(LEFT|RIGHT)(?:[._-]|$)", re.IGNORECASE)
 
 #: ``preprocess(image, side) -> (image, box)``: box ``(y0, y1, x0, x1)`` after the flip.
 Preprocess = Callable[[np.ndarray, str], tuple[np.ndarray, tuple[int, int, int, int] | None]]
@@ -40,6 +43,18 @@ def standard_preprocess(
     flipped = flip_to_left(image, side)
     crop, box = crop_breast(flipped, return_box=True)
     return crop, box
+
+
+def side_from_name(path: str | os.PathLike) -> str:
+    """``"LEFT"`` or ``"RIGHT"`` when the file name says so (Mini-DDSM style), else ``""``.
+
+    Examples
+    --------
+    >>> side_from_name("/data/C_0029_1.RIGHT_MLO.png"), side_from_name("scan.png")
+    ('RIGHT', '')
+    """
+    match = _SIDE_IN_NAME.search(Path(path).name)
+    return match.group(1).upper() if match else ""
 
 
 def load_example(
