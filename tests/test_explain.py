@@ -65,3 +65,14 @@ def test_localization_scores_by_hand():
     assert scores == {"pointing_game": 0.5, "iou": 0.5, "n_scored": 2}
     with pytest.raises(MammokitError, match="shape"):
         localization_scores(heat, masks[:2])
+
+
+def test_pointing_game_tolerance():
+    masks = np.zeros((1, 20, 20))
+    masks[0, 8:12, 8:12] = 1
+    heat = np.zeros((1, 20, 20))
+    heat[0, 10, 13] = 1.0  # two pixels right of the lesion
+    assert localization_scores(heat, masks)["pointing_game"] == 0.0
+    assert localization_scores(heat, masks, tolerance=2)["pointing_game"] == 1.0
+    with pytest.raises(MammokitError, match="tolerance"):
+        localization_scores(heat, masks, tolerance=-1)
