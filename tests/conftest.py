@@ -23,3 +23,32 @@ def synthetic_root(tmp_path_factory):
 @pytest.fixture(scope="session")
 def records(synthetic_root):
     return read_mini_ddsm(synthetic_root)
+
+
+def write_dicom(path, pixels, photometric="MONOCHROME2", **elements):
+    """Write a minimal uncompressed DICOM file holding ``pixels`` (uint16, 2-D)."""
+    pydicom = pytest.importorskip("pydicom")
+    from pydicom.dataset import FileMetaDataset
+    from pydicom.uid import ExplicitVRLittleEndian, generate_uid
+
+    meta = FileMetaDataset()
+    meta.MediaStorageSOPClassUID = "1.2.840.10008.5.1.4.1.1.1.2"  # digital mammography
+    meta.MediaStorageSOPInstanceUID = generate_uid()
+    meta.TransferSyntaxUID = ExplicitVRLittleEndian
+    dataset = pydicom.Dataset()
+    dataset.file_meta = meta
+    dataset.SOPClassUID = meta.MediaStorageSOPClassUID
+    dataset.SOPInstanceUID = meta.MediaStorageSOPInstanceUID
+    dataset.Modality = "MG"
+    dataset.Rows, dataset.Columns = pixels.shape
+    dataset.SamplesPerPixel = 1
+    dataset.PhotometricInterpretation = photometric
+    dataset.BitsAllocated = 16
+    dataset.BitsStored = 16
+    dataset.HighBit = 15
+    dataset.PixelRepresentation = 0
+    for name, value in elements.items():
+        setattr(dataset, name, value)
+    dataset.PixelData = pixels.astype("<u2").tobytes()
+    dataset.save_as(path, enforce_file_format=True)
+    return path

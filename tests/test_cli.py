@@ -77,9 +77,15 @@ def test_explain_writes_overlays_and_probabilities(trained, synthetic_root, tmp_
 
     import cv2
 
+    from conftest import write_dicom
+
+    from mammokit.io import read_image
+
+    png = synthetic_root / "MINI-DDSM-Complete-PNG-16" / "Benign" / "0002" / "B_0002_1.LEFT_MLO.png"
     images = [
         synthetic_root / "MINI-DDSM-Complete-JPEG-8" / "Cancer" / "0001" / "C_0001_1.RIGHT_CC.jpg",
-        synthetic_root / "MINI-DDSM-Complete-PNG-16" / "Benign" / "0002" / "B_0002_1.LEFT_MLO.png",
+        png,
+        write_dicom(tmp_path / "scan.RIGHT_CC.dcm", read_image(png)[:, ::-1]),
     ]
     status = main(
         ["explain", str(trained / "cnn.keras"), *map(str, images), "--out", str(tmp_path)]

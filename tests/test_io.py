@@ -67,3 +67,39 @@ def test_truncated_files_are_refused(tmp_path, gradient, suffix):
     cut.write_bytes(path.read_bytes()[: path.stat().st_size // 2])
     with pytest.raises(ImageReadError, match="cut"):
         read_image(cut)
+
+
+def test_dicom_monochrome2_and_monochrome1(tmp_path, gradient):
+    from conftest import write_dicom
+
+    pixels = (gradient * 4000).astype(np.uint16)
+    plain = read_image(write_dicom(tmp_path / "a.dcm", pixels))
+    inverted = read_image(write_dicom(tmp_path / "b.dcm", pixels, photometric="MONOCHROME1"))
+    assert plain.dtype == np.uint16 and plain.shape == pixels.shape
+    assert plain[0, 0] == 0 and plain[0, -1] == 65535  # full 16-bit range kept
+    np.testing.assert_array_equal(inverted, 65535 - plain)
+
+
+def test_dicom_window_is_applied(tmp_path, gradient):
+    from conftest import write_dicom
+
+    pixels = (gradient * 4000).astype(np.uint16)
+    path = write_dicom(tmp_path / "w.dcm", pixels, WindowCenter=1000, WindowWidth=1000)
+    image = read_image(path)
+    assert image[0, 0] == 0 and image[0, -1] == 65535
+    assert (image[0] == 65535).sum() > pixels.shape[1] // 2  # everything above 1500 saturates
+
+
+def test_dicom_without_pixels_or_with_colour_is_refused(tmp_path, gradient):
+    from conftest import write_dicom
+
+    pixels = (gradient * 4000).astype(np.uint16)
+    path = write_dicom(tmp_path / "rgb.dcm", pixels, photometric="RGB")
+    with pytest.raises(ImageReadError, match="photometric"):
+        read_image(path)
+    pydicom = pytest.importorskip("pydicom")
+    dataset = pydicom.dcmread(write_dicom(tmp_path / "n.dcm", pixels))
+    del dataset.PixelData
+    dataset.save_as(tmp_path / "n.dcm")
+    with pytest.raises(ImageReadError, match="no pixel data"):
+        read_image(tmp_path / "n.dcm")
