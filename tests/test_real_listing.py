@@ -1,0 +1,66 @@
+"""The reader against the real Mini-DDSM download's file listing (every name in it).
+
+``tests/data/mini-ddsm-file-listing.txt.gz`` is the listing of the published download. The
+test lays the whole tree out as empty files (the reader never opens images) and reads it by
+folder scan, as it would a download without its spreadsheet.
+"""
+
+import gzip
+import re
+from pathlib import Path
+
+import pytest
+
+from mammokit.datasets import read_mini_ddsm
+
+LISTING = Path(__file__).parent / "data" / "mini-ddsm-file-listing.txt.gz"
+
+
+@pytest.fixture(scope="module")
+def listing():
+    with gzip.open(LISTING, "rt") as handle:
+        return [line.strip()[2:] for line in handle if line.strip() not in (".", "")]
+
+
+@pytest.fixture(scope="module")
+def download(listing, tmp_path_factory):
+    root = tmp_path_factory.mktemp("mini-ddsm")
+    folders = {p for p in listing if "." not in Path(p).name}
+    for path in listing:
+        if path in folders or path.endswith((".xlsx", ".zip")):
+            continue  # no spreadsheet: exercise the folder scan
+        target = root / path
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.touch()
+    return root
+
+
+@pytest.mark.parametrize(("variant", "suffix"), [("jpeg8", ".jpg"), ("png16", ".png")])
+def test_every_view_of_the_real_listing_is_read(download, variant, suffix):
+    records = read_mini_ddsm(download, variant=variant)
+    assert len(records) == 7808
+    assert records["label"].value_counts().to_dict() == {
+        "Cancer": 2716,
+        "Benign": 2684,
+        "Normal": 2408,
+    }
+    assert records["patient_id"].nunique() == 1952
+    assert records.groupby("patient_id").size().eq(4).all()
+    assert records["image_path"].str.endswith(suffix).all()
+    names = [Path(p).name for p in records["image_path"]]
+    assert not any(n.startswith(("Mask_", "TAPE_")) or "OVERLAY" in n for n in names)
+
+
+def test_every_mask_in_the_listing_is_attached(download, listing):
+    records = read_mini_ddsm(download)
+    attached = {Path(m).name for masks in records["mask_paths"] for m in masks}
+    pattern = re.compile(r"^[A-D]_\d{4}_\d\.(LEFT|RIGHT)_(CC|MLO)_mask\d?\.(jpg|png)$", re.I)
+    expected = {
+        Path(p).name
+        for p in listing
+        if pattern.match(Path(p).name) and ("JPEG-8" in p or "MoreThanTwoMasks" in p)
+    }
+    assert attached == expected
+    assert len(expected) == 3064 + 62
+    lesion_views = records[records["mask_paths"].map(len) > 0]
+    assert set(lesion_views["label"]) == {"Benign", "Cancer"}
