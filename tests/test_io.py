@@ -49,7 +49,11 @@ def _file(folder, name, data):
         (lambda d: d / "missing.png", "no such file"),
         (lambda d: d, "is a directory"),
         (lambda d: _file(d, "empty.png", b""), "empty file"),
-        (lambda d: _file(d, "text.png", b"hello"), "not a readable image"),
+        (lambda d: _file(d, "text.png", b"hello"), "not an image"),
+        (
+            lambda d: _file(d, "fake.png", b"\x89PNG\r\n\x1a\n" + bytes(64) + b"IEND"),
+            "not a readable image",
+        ),
     ],
 )
 def test_unreadable_input_names_the_file(tmp_path, make, message):

@@ -5,7 +5,7 @@ import pytest
 
 from mammokit.datasets import to_tf_dataset
 from mammokit.datasets.augment import default_augmenter
-from mammokit.errors import MammokitError
+from mammokit.errors import ImageReadError, MammokitError
 
 
 def test_batches_have_the_documented_shapes(records):
@@ -62,8 +62,13 @@ def test_corrupt_file_error_names_the_file(records, tmp_path):
     shutil.copy(broken.loc[5, "image_path"], target)
     target.write_bytes(target.read_bytes()[:200])
     broken.loc[5, "image_path"] = str(target)
+    with pytest.raises(
+        ImageReadError, match=r"(?s)1 unusable image file.*broken.jpg: truncated JPEG"
+    ):
+        to_tf_dataset(broken, (32, 32), 4)
+    # unchecked, the decoder meets it while iterating, and the error still names the file
     with pytest.raises(Exception, match="broken.jpg"):
-        for _ in to_tf_dataset(broken, (32, 32), 4):
+        for _ in to_tf_dataset(broken, (32, 32), 4, validate=False):
             pass
 
 

@@ -15,7 +15,7 @@ import tensorflow as tf
 from mammokit.datasets.preprocess import crop_breast, flip_to_left
 from mammokit.datasets.records import CLASSES, check_records, label_indices
 from mammokit.errors import ImageReadError, MammokitError
-from mammokit.io import read_image
+from mammokit.io import check_image_file, read_image
 
 __all__ = ["load_example", "side_from_name", "standard_preprocess", "to_tf_dataset"]
 
@@ -120,6 +120,7 @@ def to_tf_dataset(
     seed: int | None = None,
     with_masks: bool = False,
     channels: int = 3,
+    validate: bool = True,
 ) -> tf.data.Dataset:
     """Turn a records table into a batched ``tf.data.Dataset`` of images and one-hot labels.
 
@@ -150,6 +151,10 @@ def to_tf_dataset(
         Also yield the merged lesion mask, resized alongside, as ``(images, masks), labels``.
     channels
         1 for grayscale batches, 3 (default) to repeat the gray channel for RGB backbones.
+    validate
+        Check every file (and mask, with ``with_masks``) before building the dataset, with
+        :func:`mammokit.io.check_image_file`: missing, empty, truncated or non-image files are
+        all reported at once, before training starts.
 
     Returns
     -------
@@ -160,8 +165,9 @@ def to_tf_dataset(
 
     Raises
     ------
-    MammokitError
-        While iterating, when an image cannot be read; the message names the file.
+    ImageReadError
+        With ``validate``, listing every unusable file. While iterating, a file whose pixels
+        cannot be decoded stops the iteration with an error that names it.
 
     Examples
     --------
@@ -187,6 +193,8 @@ def to_tf_dataset(
         [tuple(m) for m in records["mask_paths"]] if "mask_paths" in records else [()] * len(paths)
     )
     labels = tf.one_hot(label_indices(records), len(CLASSES), dtype=tf.float32)
+    if validate:
+        _validate_files(paths + ([m for group in masks for m in group] if with_masks else []))
 
     def load(index: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         i = int(index)
@@ -222,6 +230,19 @@ def to_tf_dataset(
     if channels == 3:
         dataset = dataset.map(_to_rgb)
     return dataset.prefetch(tf.data.AUTOTUNE)
+
+
+def _validate_files(paths: list[str]) -> None:
+    problems = []
+    for path in paths:
+        try:
+            check_image_file(path)
+        except ImageReadError as err:
+            problems.append(str(err))
+    if problems:
+        listed = "\n  ".join(problems[:20])
+        more = f"\n  ... and {len(problems) - 20} more" if len(problems) > 20 else ""
+        raise ImageReadError(f"{len(problems)} unusable image file(s):\n  {listed}{more}")
 
 
 def _to_rgb(x: tf.Tensor | tuple, y: tf.Tensor) -> tuple:
