@@ -76,3 +76,23 @@ def test_pointing_game_tolerance():
     assert localization_scores(heat, masks, tolerance=2)["pointing_game"] == 1.0
     with pytest.raises(MammokitError, match="tolerance"):
         localization_scores(heat, masks, tolerance=-1)
+
+
+@pytest.mark.parametrize(
+    ("name", "expected"),
+    [
+        ("mobilenet_v2", "out_relu"),
+        ("vgg19", "block5_pool"),
+        ("resnet50", "conv5_block3_out"),
+        ("efficientnet_b0", "top_activation"),
+        ("inception_v3", "mixed10"),
+    ],
+)
+def test_every_backbone_gets_a_heatmap_without_naming_a_layer(name, expected):
+    from mammokit.models import backbone_classifier
+
+    size = 139 if name == "inception_v3" else 64
+    model = backbone_classifier(name, input_shape=(size, size, 3), weights=None)
+    assert find_last_conv_layer(model) == expected
+    heatmaps = grad_cam(model, np.random.default_rng(0).uniform(0, 255, (1, size, size, 3)))
+    assert heatmaps.shape == (1, size, size) and np.isfinite(heatmaps).all()
