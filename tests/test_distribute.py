@@ -1,4 +1,4 @@
-"""Training under tf.distribute.MirroredStrategy over two logical CPU devices.
+"""Training on a to_tf_dataset pipeline under MirroredStrategy over two logical CPU devices.
 
 Logical devices must be configured before TensorFlow runs its first op, so the check runs in
 a fresh interpreter.
@@ -13,16 +13,14 @@ SCRIPT = textwrap.dedent(
     import numpy as np, tensorflow as tf
     cpu = tf.config.list_physical_devices("CPU")[0]
     tf.config.set_logical_device_configuration(cpu, [tf.config.LogicalDeviceConfiguration()] * 2)
+    import tempfile
+    from mammokit.datasets import make_synthetic, read_mini_ddsm, to_tf_dataset
     from mammokit.models import cnn_classifier
     from mammokit.training import compile_classifier, fit
 
     strategy = tf.distribute.MirroredStrategy(["/cpu:0", "/cpu:1"])
-    rng = np.random.default_rng(0)
-    labels = rng.integers(0, 3, 32)
-    images = rng.uniform(0, 50, (32, 16, 16, 1)).astype("float32")
-    images[labels == 2, 4:12, 4:12] = 250.0
-    targets = np.eye(3)[labels].astype("float32")
-    data = tf.data.Dataset.from_tensor_slices((images, targets)).batch(8)
+    records = read_mini_ddsm(make_synthetic(tempfile.mkdtemp(), 6, (64, 48), seed=0))
+    data = to_tf_dataset(records, (16, 16), batch_size=8, shuffle=True, seed=0, channels=1)
 
     def build():
         return compile_classifier(cnn_classifier(input_shape=(16, 16, 1), filters=(4, 8)))

@@ -107,3 +107,18 @@ def test_dicom_without_pixels_or_with_colour_is_refused(tmp_path, gradient):
     dataset.save_as(tmp_path / "n.dcm")
     with pytest.raises(ImageReadError, match="no pixel data"):
         read_image(tmp_path / "n.dcm")
+
+
+def test_rle_compressed_dicom(tmp_path, gradient):
+    from conftest import write_dicom
+
+    pydicom = pytest.importorskip("pydicom")
+    from pydicom.uid import RLELossless
+
+    pixels = (gradient * 4000).astype(np.uint16)
+    dataset = pydicom.dcmread(write_dicom(tmp_path / "plain.dcm", pixels))
+    dataset.compress(RLELossless)
+    dataset.save_as(tmp_path / "rle.dcm")
+    np.testing.assert_array_equal(
+        read_image(tmp_path / "rle.dcm"), read_image(tmp_path / "plain.dcm")
+    )

@@ -77,3 +77,36 @@ def test_bad_arguments(records):
         to_tf_dataset(records, channels=2)
     with pytest.raises(MammokitError, match="empty"):
         to_tf_dataset(records.iloc[:0])
+
+
+def test_augmenter_moves_image_and_mask_together_and_repeats_per_seed():
+    rng = np.random.default_rng(0)
+    images = np.zeros((4, 48, 48, 1), np.float32)
+    masks = np.zeros((4, 48, 48, 1), np.float32)
+    for i, (y, x) in enumerate(rng.integers(8, 36, (4, 2))):
+        images[i, y : y + 6, x : x + 6] = 200.0
+        masks[i, y : y + 6, x : x + 6] = 1.0
+    augmenter = default_augmenter(rotation=0.1, zoom=0.2, contrast=0.0, brightness=0.0, seed=3)
+    out_images, out_masks = (np.asarray(t) for t in augmenter((images, masks)))
+    assert set(np.unique(out_masks)) <= {0.0, 1.0}
+    for image, mask in zip(out_images[..., 0], out_masks[..., 0], strict=True):
+        assert mask.sum() > 0
+        assert image[mask > 0].mean() > 150  # the square is still under its mask
+    moved = default_augmenter(rotation=0.1, zoom=0.2, contrast=0.0, brightness=0.0, seed=3)
+    again, _ = moved((images, masks))
+    np.testing.assert_allclose(np.asarray(again), out_images)
+    assert not np.allclose(out_images, images)
+
+
+def test_metadata_columns_ride_along(records):
+    data = to_tf_dataset(
+        records, (32, 32), 36, with_masks=True, metadata=("age", "view", "patient_id")
+    )
+    inputs, labels = next(iter(data))
+    assert set(inputs) == {"image", "mask", "age", "view", "patient_id"}
+    assert labels.shape == (36, 3)
+    assert inputs["image"].shape == (36, 32, 32, 3) and inputs["mask"].shape == (36, 32, 32, 1)
+    np.testing.assert_allclose(inputs["age"].numpy(), records["age"].to_numpy(np.float32))
+    assert [v.decode() for v in inputs["view"].numpy()] == list(records["view"])
+    with pytest.raises(MammokitError, match="'nope'"):
+        to_tf_dataset(records, metadata=("nope",))

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import os
 import re
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import cv2
@@ -121,6 +121,7 @@ def to_tf_dataset(
     with_masks: bool = False,
     channels: int = 3,
     validate: bool = True,
+    metadata: Sequence[str] = (),
 ) -> tf.data.Dataset:
     """Turn a records table into a batched ``tf.data.Dataset`` of images and one-hot labels.
 
@@ -151,6 +152,10 @@ def to_tf_dataset(
         Also yield the merged lesion mask, resized alongside, as ``(images, masks), labels``.
     channels
         1 for grayscale batches, 3 (default) to repeat the gray channel for RGB backbones.
+    metadata
+        Records columns to yield with each image, e.g. ``("age", "density", "view")``. The
+        inputs then become a dict: ``{"image": ..., "mask": ... (with_masks), "age": ...}``;
+        numeric columns arrive as float32 (``NaN`` where unknown), others as strings.
     validate
         Check every file (and mask, with ``with_masks``) before building the dataset, with
         :func:`mammokit.io.check_image_file`: missing, empty, truncated or non-image files are
@@ -195,6 +200,7 @@ def to_tf_dataset(
     labels = tf.one_hot(label_indices(records), len(CLASSES), dtype=tf.float32)
     if validate:
         _validate_files(paths + ([m for group in masks for m in group] if with_masks else []))
+    columns = {name: _column_tensor(records, name) for name in metadata}
 
     def load(index: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         i = int(index)
@@ -216,7 +222,11 @@ def to_tf_dataset(
         return image, tf.ensure_shape(mask, (height, width))[..., tf.newaxis]
 
     dataset = tf.data.Dataset.range(len(paths)).map(
-        lambda i: (load_tensor(i), tf.gather(labels, i)),
+        lambda i: (
+            load_tensor(i),
+            {name: tf.gather(values, i) for name, values in columns.items()},
+            tf.gather(labels, i),
+        ),
         num_parallel_calls=tf.data.AUTOTUNE,
         deterministic=True,
     )
@@ -226,9 +236,15 @@ def to_tf_dataset(
         dataset = dataset.shuffle(len(paths), seed=seed, reshuffle_each_iteration=True)
     dataset = dataset.batch(batch_size)
     if augment is not None:
-        dataset = dataset.map(lambda x, y: (augment(x), y), num_parallel_calls=tf.data.AUTOTUNE)
+        dataset = dataset.map(
+            lambda x, meta, y: (augment(x), meta, y), num_parallel_calls=tf.data.AUTOTUNE
+        )
     if channels == 3:
-        dataset = dataset.map(_to_rgb)
+        dataset = dataset.map(lambda x, meta, y: (_to_rgb(x), meta, y))
+    if metadata:
+        dataset = dataset.map(lambda x, meta, y: (_as_dict(x, meta), y))
+    else:
+        dataset = dataset.map(lambda x, meta, y: (x, y))
     return dataset.prefetch(tf.data.AUTOTUNE)
 
 
@@ -245,7 +261,22 @@ def _validate_files(paths: list[str]) -> None:
         raise ImageReadError(f"{len(problems)} unusable image file(s):\n  {listed}{more}")
 
 
-def _to_rgb(x: tf.Tensor | tuple, y: tf.Tensor) -> tuple:
+def _column_tensor(records: pd.DataFrame, name: str) -> tf.Tensor:
+    if name not in records:
+        raise MammokitError(f"metadata column {name!r} is not in the records; have {list(records)}")
+    values = records[name]
+    if pd.api.types.is_numeric_dtype(values):
+        return tf.constant(values.to_numpy(dtype=np.float32))
+    return tf.constant(values.fillna("").astype(str).to_numpy())
+
+
+def _as_dict(x: tf.Tensor | tuple, meta: dict) -> dict:
     if isinstance(x, tuple):
-        return (tf.repeat(x[0], 3, axis=-1), x[1]), y
-    return tf.repeat(x, 3, axis=-1), y
+        return {"image": x[0], "mask": x[1], **meta}
+    return {"image": x, **meta}
+
+
+def _to_rgb(x: tf.Tensor | tuple) -> tf.Tensor | tuple:
+    if isinstance(x, tuple):
+        return tf.repeat(x[0], 3, axis=-1), x[1]
+    return tf.repeat(x, 3, axis=-1)
