@@ -79,3 +79,25 @@ def test_clahe_keeps_dtype_and_raises_contrast(dtype):
 def test_bad_input_is_rejected(function, bad, message):
     with pytest.raises(PreprocessError, match=message):
         function(bad)
+
+
+@pytest.mark.parametrize("seed", range(3))
+@pytest.mark.parametrize("view", ["CC", "MLO"])
+def test_crop_ignores_film_borders_and_scanner_text(seed, view):
+    import cv2
+
+    image, breast = _phantom("LEFT", view, np.uint16, seed)
+    height, width = image.shape
+    strip = max(2, width // 32)  # film edge, about 3% of the width
+    image[:strip, :] = 62000
+    image[-strip:, :] = 62000
+    image[:, -strip:] = 62000
+    text = np.zeros(image.shape, np.uint8)
+    cv2.putText(
+        text, "DDSM 1998", (width // 2, height - 3 * strip), cv2.FONT_HERSHEY_SIMPLEX, 0.4, 255, 1
+    )
+    image[text > 0] = 60000
+    y0, y1, x0, x1 = crop_breast(image, return_box=True)[1]
+    by0, by1, bx0, bx1 = _box(breast)
+    assert abs(y0 - max(by0, strip)) <= 4 and abs(y1 - min(by1, height - strip)) <= 4
+    assert x0 <= bx0 + 2 and abs(x1 - bx1) <= 4
