@@ -122,3 +122,19 @@ def test_rle_compressed_dicom(tmp_path, gradient):
     np.testing.assert_array_equal(
         read_image(tmp_path / "rle.dcm"), read_image(tmp_path / "plain.dcm")
     )
+
+
+def test_jpeg2000_compressed_dicom(tmp_path, gradient):
+    from conftest import write_dicom
+
+    pydicom = pytest.importorskip("pydicom")
+    pytest.importorskip("openjpeg")
+    from pydicom.uid import JPEG2000Lossless
+
+    pixels = (gradient * 4000).astype(np.uint16)
+    dataset = pydicom.dcmread(write_dicom(tmp_path / "plain.dcm", pixels))
+    dataset.compress(JPEG2000Lossless)
+    dataset.save_as(tmp_path / "j2k.dcm")
+    np.testing.assert_array_equal(
+        read_image(tmp_path / "j2k.dcm"), read_image(tmp_path / "plain.dcm")
+    )
