@@ -16,6 +16,7 @@ import keras
 import numpy as np
 import tensorflow as tf
 
+from mammokit.datasets.preprocess import to_uint8
 from mammokit.errors import MammokitError
 
 __all__ = ["METHODS", "find_last_conv_layer", "grad_cam", "localization_scores", "overlay"]
@@ -236,25 +237,13 @@ def overlay(
     heatmap = np.asarray(heatmap, dtype=np.float32)
     if heatmap.ndim != 2:
         raise MammokitError(f"heatmap must be 2-D, got shape {heatmap.shape}")
-    gray = _to_uint8(image)
+    gray = to_uint8(image)
     rgb = cv2.cvtColor(gray, cv2.COLOR_GRAY2RGB) if gray.ndim == 2 else gray
     height, width = rgb.shape[:2]
     heat = cv2.resize(np.nan_to_num(heatmap), (width, height), interpolation=cv2.INTER_LINEAR)
     heat = np.round(np.clip(heat, 0.0, 1.0) * 255).astype(np.uint8)
     colours = cv2.cvtColor(cv2.applyColorMap(heat, colormap), cv2.COLOR_BGR2RGB)
     return cv2.addWeighted(rgb, 1.0 - alpha, colours, alpha, 0.0)
-
-
-def _to_uint8(image: np.ndarray) -> np.ndarray:
-    if image.dtype == np.uint8:
-        return image
-    if image.dtype == np.uint16:
-        return (image // 257).astype(np.uint8)
-    values = np.nan_to_num(image.astype(np.float32))
-    low, high = float(values.min()), float(values.max())
-    if high <= low:
-        return np.zeros(values.shape, np.uint8)
-    return np.round((values - low) / (high - low) * 255).astype(np.uint8)
 
 
 def localization_scores(

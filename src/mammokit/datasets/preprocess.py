@@ -51,16 +51,24 @@ def _check(image: np.ndarray, name: str = "image") -> np.ndarray:
     return image
 
 
-def _to_uint8(image: np.ndarray) -> np.ndarray:
-    """Scale any supported image to uint8 for thresholding (full range of its dtype)."""
+def to_uint8(image: np.ndarray) -> np.ndarray:
+    """Scale an image to ``uint8``: 16-bit by 1/257 (full range to full range), float by min-max.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> to_uint8(np.array([[0, 65535]], np.uint16)).tolist()
+    [[0, 255]]
+    """
     if image.dtype == np.uint8:
         return image
     if image.dtype == np.uint16:
-        return (image >> 8).astype(np.uint8)
-    low, high = float(image.min()), float(image.max())
+        return (image // 257).astype(np.uint8)
+    values = np.nan_to_num(image.astype(np.float32))
+    low, high = float(values.min()), float(values.max())
     if high <= low:
-        return np.zeros(image.shape, np.uint8)
-    return np.round((image - low) / (high - low) * 255).astype(np.uint8)
+        return np.zeros(values.shape, np.uint8)
+    return np.round((values - low) / (high - low) * 255).astype(np.uint8)
 
 
 def breast_mask(image: np.ndarray) -> np.ndarray:
@@ -77,7 +85,7 @@ def breast_mask(image: np.ndarray) -> np.ndarray:
     >>> bool(mask[25, 10]), bool(mask[3, 35])    # breast in, label out
     (True, False)
     """
-    gray = _to_uint8(_check(image))
+    gray = to_uint8(_check(image))
     small = cv2.GaussianBlur(gray, (5, 5), 0)
     _, binary = cv2.threshold(small, 0, 1, cv2.THRESH_BINARY + cv2.THRESH_OTSU)
     # an opening wider than film-border strips and letter strokes (about 4% of the short
@@ -187,7 +195,7 @@ def remove_pectoral(image: np.ndarray, fill: float | None = None) -> np.ndarray:
     """
     _check(image)
     breast = breast_mask(image)
-    gray = _to_uint8(image)
+    gray = to_uint8(image)
     height, width = gray.shape
     top = int(np.flatnonzero(breast.any(axis=1))[0])
     corner = np.s_[top : top + max(2, height // 20), : max(2, width // 20)]
