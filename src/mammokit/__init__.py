@@ -23,6 +23,7 @@ _SUBMODULES = (
     "datasets",
     "errors",
     "explain",
+    "export",
     "io",
     "losses",
     "metrics",
@@ -36,6 +37,7 @@ if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from mammokit import (  # noqa: F401
         datasets,
         explain,
+        export,
         io,
         losses,
         metrics,

@@ -152,6 +152,82 @@ def _explain(args: argparse.Namespace) -> int:
     return 0
 
 
+def _export(args: argparse.Namespace) -> int:
+    from mammokit import export
+    from mammokit.models import load_model
+
+    model = load_model(args.model)
+    source = Path(args.model)
+    if args.format == "tflite":
+        calibration = None
+        if args.int8:
+            if not args.calibration:
+                raise MammokitError("--int8 needs --calibration DATA (a dataset folder or CSV)")
+            from mammokit.datasets import load_records
+
+            calibration = load_records(args.calibration)
+        target = Path(args.out or source.with_suffix(".int8.tflite" if args.int8 else ".tflite"))
+        export.to_tflite(model, target, "int8" if args.int8 else None, calibration)
+    elif args.format == "onnx":
+        target = export.to_onnx(model, args.out or source.with_suffix(".onnx"))
+    else:
+        target = export.to_saved_model(model, args.out or source.with_suffix(""))
+    print(f"wrote {target} ({_size(target)})")
+    return 0
+
+
+def _size(path: Path) -> str:
+    files = [path] if path.is_file() else [p for p in path.rglob("*") if p.is_file()]
+    return f"{sum(p.stat().st_size for p in files) / 2**20:.1f} MiB"
+
+
+def _predict(args: argparse.Namespace) -> int:
+    import csv
+
+    from mammokit.export import Predictor
+    from mammokit.io import DICOM_SUFFIXES, IMAGE_SUFFIXES
+
+    predictor = Predictor(args.model)
+    paths = []
+    for item in map(Path, args.inputs):
+        if item.is_dir():
+            found = sorted(
+                p for p in item.rglob("*") if p.suffix.lower() in IMAGE_SUFFIXES + DICOM_SUFFIXES
+            )
+            paths += [p for p in found if "mask" not in p.name.lower()]
+        else:
+            paths.append(item)
+    if not paths:
+        raise MammokitError(f"no images found in {args.inputs}")
+    rows = []
+    for start in _progress(range(0, len(paths), args.batch_size), len(paths), args.batch_size):
+        chunk = paths[start : start + args.batch_size]
+        for path, probabilities in zip(chunk, predictor.predict_files(chunk), strict=True):
+            predicted = predictor.class_names[int(probabilities.argmax())]
+            rows.append([str(path), predicted, *(f"{p:.6f}" for p in probabilities)])
+    header = ["image_path", "predicted", *(f"p_{c}" for c in predictor.class_names)]
+    if args.csv:
+        with open(args.csv, "w", newline="") as handle:
+            csv.writer(handle).writerows([header, *rows])
+        print(f"wrote {len(rows)} predictions to {args.csv}")
+    else:
+        for row in rows:
+            print(",".join(row))
+    return 0
+
+
+def _progress(steps: range, total: int, batch_size: int):
+    """Yield ``steps``, drawing a progress bar on stderr when it is a terminal."""
+    for done, step in enumerate(steps):
+        if sys.stderr.isatty():
+            count = min(total, (done + 1) * batch_size)
+            bar = "#" * (30 * count // total)
+            print(f"\r[{bar:<30}] {count}/{total} images", end="", file=sys.stderr, flush=True)
+        yield step
+    if sys.stderr.isatty():
+        print(file=sys.stderr)
+
+
 def _report_skipped(records) -> None:
     skipped = records.attrs.get("skipped", [])
     if skipped:
@@ -251,6 +327,29 @@ def build_parser() -> argparse.ArgumentParser:
     explain.add_argument("--layer", default=None, help="default: last convolutional layer")
     explain.add_argument("--alpha", type=float, default=0.4, help="heatmap opacity")
     explain.set_defaults(handler=_explain)
+
+    export = commands.add_parser(
+        "export",
+        help="export a .keras model to TFLite, ONNX or a TensorFlow SavedModel",
+        description="Convert a saved .keras model for serving; a .mammokit.json sidecar keeps "
+        "the preprocessing next to the exported file.",
+    )
+    export.add_argument("model", help="a .keras model file")
+    export.add_argument("--format", required=True, choices=["tflite", "onnx", "saved_model"])
+    export.add_argument("--out", default=None, help="output path (default: next to the model)")
+    export.add_argument("--int8", action="store_true", help="TFLite full-integer quantization")
+    export.add_argument("--calibration", default=None, help="dataset or CSV for --int8")
+    export.set_defaults(handler=_export)
+
+    predict = commands.add_parser(
+        "predict",
+        help="class probabilities for image files or folders (.keras, .tflite or .onnx model)",
+    )
+    predict.add_argument("model", help="a .keras, .tflite or .onnx file")
+    predict.add_argument("inputs", nargs="+", help="image files and/or folders")
+    predict.add_argument("--csv", default=None, help="write predictions to this CSV")
+    predict.add_argument("--batch-size", type=int, default=32)
+    predict.set_defaults(handler=_predict)
     return parser
 
 

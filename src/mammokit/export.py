@@ -1,0 +1,305 @@
+"""Export for fast CPU and mobile inference (TFLite, ONNX, SavedModel) and a Predictor to serve.
+
+Every exported file gets a sidecar ``<file>.mammokit.json`` holding what serving must repeat
+from training: input size and channels, class names and the preprocessing. :class:`Predictor`
+reads it, so files are prepared the way the training pipeline prepared them.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+import warnings
+from collections.abc import Sequence
+from pathlib import Path
+
+import keras
+import numpy as np
+import pandas as pd
+import tensorflow as tf
+
+from mammokit.datasets.records import CLASSES
+from mammokit.errors import MammokitError, require
+
+__all__ = ["Predictor", "read_serving_config", "to_onnx", "to_saved_model", "to_tflite"]
+
+_SIDECAR_SUFFIX = ".mammokit.json"
+_QUANTIZE = (None, "float16", "int8")
+
+
+def _serving_config(model: keras.Model) -> dict:
+    _, height, width, channels = model.input_shape
+    return {
+        "input_size": [int(height), int(width)],
+        "channels": int(channels),
+        "class_names": list(CLASSES[: model.output_shape[-1]])
+        if model.output_shape[-1] == len(CLASSES)
+        else [str(i) for i in range(model.output_shape[-1])],
+        "preprocess": "standard",
+        "pixel_scale": "0..255 (16-bit images divided by 257)",
+    }
+
+
+def _write_sidecar(path: Path, config: dict) -> None:
+    Path(f"{path}{_SIDECAR_SUFFIX}").write_text(json.dumps(config, indent=2))
+
+
+def read_serving_config(path: str | os.PathLike) -> dict | None:
+    """The serving sidecar written next to an exported model, or ``None`` if there is none."""
+    sidecar = Path(f"{path}{_SIDECAR_SUFFIX}")
+    return json.loads(sidecar.read_text()) if sidecar.is_file() else None
+
+
+def _signature(model: keras.Model) -> tuple[tf.TensorSpec]:
+    return (tf.TensorSpec((None, *model.input_shape[1:]), tf.float32, name="image"),)
+
+
+def to_saved_model(model: keras.Model, path: str | os.PathLike) -> Path:
+    """Export a TensorFlow SavedModel for TF Serving (``serve`` endpoint, float32 images).
+
+    Examples
+    --------
+    >>> import tempfile, os
+    >>> from mammokit.models import cnn_classifier
+    >>> out = to_saved_model(cnn_classifier(input_shape=(16, 16, 1), filters=(4,)),
+    ...                      os.path.join(tempfile.mkdtemp(), "served"))
+    >>> (out / "saved_model.pb").exists()
+    True
+    """
+    path = Path(path)
+    model.export(
+        str(path), format="tf_saved_model", verbose=False, input_signature=_signature(model)
+    )
+    _write_sidecar(path, _serving_config(model))
+    return path
+
+
+def to_tflite(
+    model: keras.Model,
+    path: str | os.PathLike,
+    quantize: str | None = None,
+    representative_data: np.ndarray | pd.DataFrame | None = None,
+    calibration_size: int = 200,
+) -> Path:
+    """Convert to TensorFlow Lite, optionally quantized.
+
+    Parameters
+    ----------
+    model
+        A Keras classifier.
+    path
+        The ``.tflite`` file to write.
+    quantize
+        ``None`` (float32), ``"float16"`` (half-size weights) or ``"int8"`` (full integer
+        quantization of weights and activations, about 4x smaller; inputs and outputs stay
+        float32 so callers feed the same images).
+    representative_data
+        For ``"int8"``: calibration images, an array ``(N, H, W, C)`` on the model's 0..255 scale
+        or a records table (read with the training pipeline). A few hundred typical images.
+    calibration_size
+        Most images taken from ``representative_data``.
+
+    Returns
+    -------
+    pathlib.Path
+        ``path``; a ``.mammokit.json`` sidecar is written next to it.
+    """
+    if quantize not in _QUANTIZE:
+        raise MammokitError(f"quantize must be one of {_QUANTIZE}, got {quantize!r}")
+    if quantize == "int8" and representative_data is None:
+        raise MammokitError("int8 quantization needs representative_data (images or records)")
+    path = Path(path)
+    with tempfile.TemporaryDirectory() as folder:
+        model.export(
+            folder, format="tf_saved_model", verbose=False, input_signature=_signature(model)
+        )
+        converter = tf.lite.TFLiteConverter.from_saved_model(folder)
+        if quantize == "float16":
+            converter.optimizations = [tf.lite.Optimize.DEFAULT]
+            converter.target_spec.supported_types = [tf.float16]
+        elif quantize == "int8":
+            images = _calibration_images(model, representative_data, calibration_size)
+            converter.optimizations = [tf.lite.Optimize.DEFAULT]
+            converter.representative_dataset = lambda: ([image[np.newaxis]] for image in images)
+            converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
+        content = converter.convert()
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(content)
+    _write_sidecar(path, {**_serving_config(model), "quantize": quantize})
+    return path
+
+
+def _calibration_images(
+    model: keras.Model, data: np.ndarray | pd.DataFrame, limit: int
+) -> np.ndarray:
+    if isinstance(data, pd.DataFrame):
+        from mammokit.datasets.pipeline import to_tf_dataset
+
+        _, height, width, channels = model.input_shape
+        batches = to_tf_dataset(data.iloc[:limit], (height, width), 32, channels=channels)
+        return np.concatenate([images.numpy() for images, _ in batches])
+    images = np.asarray(data, dtype=np.float32)
+    if images.ndim != 4 or images.shape[1:] != tuple(model.input_shape[1:]):
+        raise MammokitError(
+            f"representative_data must be (N, {', '.join(map(str, model.input_shape[1:]))}), "
+            f"got {images.shape}"
+        )
+    return images[:limit]
+
+
+def to_onnx(model: keras.Model, path: str | os.PathLike, opset: int = 17) -> Path:
+    """Convert to ONNX with tf2onnx (extra ``export``); the input is named ``image``.
+
+    Returns
+    -------
+    pathlib.Path
+        ``path``; a ``.mammokit.json`` sidecar is written next to it.
+    """
+    tf2onnx = require("tf2onnx", "export")
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    function = tf.function(lambda image: model(image, training=False))
+    tf2onnx.convert.from_function(
+        function, input_signature=_signature(model), opset=opset, output_path=str(path)
+    )
+    _write_sidecar(path, _serving_config(model))
+    return path
+
+
+class Predictor:
+    """Fast inference from a ``.keras``, ``.tflite`` or ``.onnx`` file.
+
+    The preprocessing of training (flip to the left, crop to the breast, resize, 0..255
+    scale) is applied by :meth:`predict_files`, read from the sidecar written at export (or,
+    for a ``.keras`` file without one, from the model's input shape).
+
+    Parameters
+    ----------
+    path
+        The model file.
+    num_threads
+        CPU threads for TFLite and ONNX Runtime; default all cores.
+
+    Examples
+    --------
+    >>> import tempfile, os, numpy as np
+    >>> from mammokit.models import cnn_classifier
+    >>> path = os.path.join(tempfile.mkdtemp(), "cnn.keras")
+    >>> cnn_classifier(input_shape=(16, 16, 1), filters=(4,)).save(path)
+    >>> Predictor(path).predict(np.zeros((16, 16, 1))).shape
+    (1, 3)
+    """
+
+    def __init__(self, path: str | os.PathLike, num_threads: int | None = None) -> None:
+        self.path = Path(path)
+        if not self.path.is_file():
+            raise MammokitError(f"{self.path}: no such model file")
+        threads = num_threads or os.cpu_count() or 1
+        suffix = self.path.suffix.lower()
+        if suffix == ".keras":
+            self._run, shape = self._keras()
+        elif suffix == ".tflite":
+            self._run, shape = self._tflite(threads)
+        elif suffix == ".onnx":
+            self._run, shape = self._onnx(threads)
+        else:
+            raise MammokitError(
+                f"{self.path}: unsupported model file (use .keras, .tflite or .onnx)"
+            )
+        self.config = read_serving_config(self.path) or {
+            "input_size": [int(shape[0]), int(shape[1])],
+            "channels": int(shape[2]),
+            "class_names": list(CLASSES),
+            "preprocess": "standard",
+        }
+        self.input_shape = (*self.config["input_size"], self.config["channels"])
+        self.class_names = list(self.config["class_names"])
+
+    def _keras(self):
+        from mammokit.models.saving import load_model
+
+        model = load_model(self.path)
+        # one traced function: model.predict's per-call set-up dominates single images
+        run = tf.function(lambda images: model(images, training=False), reduce_retracing=True)
+        return (lambda images: run(tf.constant(images)).numpy()), model.input_shape[1:]
+
+    def _tflite(self, threads: int):
+        try:
+            from ai_edge_litert.interpreter import Interpreter
+        except ImportError:
+            Interpreter = tf.lite.Interpreter  # noqa: N806 - deprecated in TF 2.20, still works
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                interpreter = Interpreter(model_path=str(self.path), num_threads=threads)
+        except ValueError as err:
+            raise MammokitError(f"{self.path}: not a readable TFLite model ({err})") from err
+        interpreter.allocate_tensors()
+        source = interpreter.get_input_details()[0]
+        target = interpreter.get_output_details()[0]
+
+        def run(images: np.ndarray) -> np.ndarray:
+            if tuple(source["shape"]) != images.shape:
+                interpreter.resize_tensor_input(source["index"], images.shape)
+                interpreter.allocate_tensors()
+                source.update(interpreter.get_input_details()[0])
+            interpreter.set_tensor(source["index"], images)
+            interpreter.invoke()
+            return interpreter.get_tensor(target["index"]).copy()
+
+        return run, tuple(source["shape"][1:])
+
+    def _onnx(self, threads: int):
+        onnxruntime = require("onnxruntime", "export")
+        options = onnxruntime.SessionOptions()
+        options.intra_op_num_threads = threads
+        try:
+            session = onnxruntime.InferenceSession(
+                str(self.path), options, providers=["CPUExecutionProvider"]
+            )
+        except Exception as err:  # onnxruntime raises its own exception types
+            raise MammokitError(f"{self.path}: not a readable ONNX model ({err})") from err
+        name = session.get_inputs()[0].name
+        shape = session.get_inputs()[0].shape[1:]
+        return (lambda images: session.run(None, {name: images})[0]), shape
+
+    def predict(self, images: np.ndarray) -> np.ndarray:
+        """Class probabilities for one image ``(H, W, C)`` or a batch ``(N, H, W, C)``.
+
+        Images must already have the model's size, on a 0..255 scale.
+        """
+        batch = np.asarray(images, dtype=np.float32)
+        if batch.ndim == 3:
+            batch = batch[np.newaxis]
+        if batch.ndim != 4 or batch.shape[1:] != self.input_shape:
+            raise MammokitError(
+                f"images must be {self.input_shape} or a batch of them, got {np.shape(images)}"
+            )
+        return np.asarray(self._run(np.ascontiguousarray(batch)))
+
+    def predict_files(self, paths: Sequence[str | os.PathLike], batch_size: int = 32) -> np.ndarray:
+        """Read, preprocess as in training, and predict image files; ``(N, classes)``.
+
+        The side (for the flip to the left) comes from the file name (``...RIGHT_CC...``) and is
+        otherwise guessed from the image, as :func:`~mammokit.datasets.preprocess.flip_to_left`
+        does.
+        """
+        from mammokit.datasets.pipeline import load_example, side_from_name, standard_preprocess
+
+        preprocess = standard_preprocess if self.config.get("preprocess") == "standard" else None
+        height, width, channels = self.input_shape
+        outputs = []
+        for start in range(0, len(paths), batch_size):
+            chunk = paths[start : start + batch_size]
+            images = np.stack(
+                [
+                    load_example(str(p), side_from_name(p), (), (height, width), preprocess)[0]
+                    for p in chunk
+                ]
+            )
+            images = np.repeat(images[..., np.newaxis], channels, axis=-1)
+            outputs.append(self.predict(images))
+        if not outputs:
+            return np.zeros((0, len(self.class_names)), np.float32)
+        return np.concatenate(outputs)
