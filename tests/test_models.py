@@ -141,3 +141,24 @@ def test_load_model_refuses_non_models_and_lambda_layers(tmp_path):
     with pytest.raises(ModelLoadError, match="Lambda"):
         load_model(path)
     assert load_model(path, allow_unsafe=True).output_shape == (None, 4)
+
+
+def test_a_fresh_process_loads_a_compiled_model(tmp_path):
+    import subprocess
+    import sys
+
+    from mammokit.training import compile_classifier
+
+    compile_classifier(cnn_classifier(input_shape=(16, 16, 1), filters=(4,)), [1.0, 2.0, 3.0]).save(
+        tmp_path / "m.keras"
+    )
+    code = (
+        "import sys, keras, mammokit.models as m; "
+        "a = m.load_model(sys.argv[1]); b = keras.saving.load_model(sys.argv[1], safe_mode=True); "
+        "print(a.loss.class_weights, type(b.loss).__name__)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code, str(tmp_path / "m.keras")], capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stderr[-2000:]
+    assert "[1.0, 2.0, 3.0] WeightedCategoricalCrossentropy" in result.stdout

@@ -8,6 +8,11 @@ from pathlib import Path
 
 import keras
 
+# importing these registers mammokit's losses, metrics and layers with Keras, so a saved
+# model compiled with them loads in safe mode without custom_objects
+import mammokit.losses
+import mammokit.metrics
+import mammokit.models.layers  # noqa: F401
 from mammokit.errors import MammokitError
 
 __all__ = ["ModelLoadError", "load_model"]
@@ -20,7 +25,9 @@ class ModelLoadError(MammokitError):
 def load_model(path: str | os.PathLike, allow_unsafe: bool = False) -> keras.Model:
     """Load a ``.keras`` model in Keras safe mode.
 
-    mammokit's layers, losses and metrics are registered, so no ``custom_objects`` are needed.
+    mammokit's layers, losses and metrics are registered when :mod:`mammokit.models` is
+    imported, so no ``custom_objects`` are needed (``keras.saving.load_model`` works too once
+    ``mammokit.models`` is imported).
     Safe mode refuses ``Lambda`` layers, whose Python code would run on loading.
 
     Parameters
