@@ -1,6 +1,6 @@
 """Sensitivity and specificity as streaming Keras metrics and as evaluation reports.
 
-Definitions (one class against the rest, decision = argmax of the probabilities)::
+Definitions (one class against the rest, decision = argmax of the probabilities):
 
     sensitivity = TP / (TP + FN)        specificity = TN / (TN + FP)
 
