@@ -48,6 +48,20 @@ def train_and_evaluate(
     dict
         ``accuracy``, ``epochs``, ``train_seconds`` and the full ``evaluation``
         (:func:`mammokit.metrics.evaluation_report`).
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from mammokit.datasets import make_synthetic, read_mini_ddsm, to_tf_dataset
+    >>> from mammokit.models import cnn_classifier
+    >>> folder = tempfile.mkdtemp()
+    >>> records = read_mini_ddsm(make_synthetic(folder, n_patients=3, image_size=(64, 48)))
+    >>> data = to_tf_dataset(records, (32, 32), 4, channels=1)
+    >>> model = cnn_classifier(input_shape=(32, 32, 1), filters=(4,))
+    >>> entry = train_and_evaluate(model, records, data, data, records, data, folder, "cnn",
+    ...                            epochs=1, verbose=0)
+    >>> entry["epochs"], sorted(entry["evaluation"]["per_class"])
+    (1, ['Benign', 'Cancer', 'Normal'])
     """
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -87,6 +101,19 @@ def evaluate_model(
     Writes ``<name>_confusion.png`` and ``<name>_report.json`` into ``out_dir`` and returns the
     report of :func:`mammokit.metrics.evaluation_report`, with each image's probabilities
     under ``"predictions"`` in the JSON file.
+
+    Examples
+    --------
+    >>> import tempfile, json, os
+    >>> from mammokit.datasets import make_synthetic, read_mini_ddsm, to_tf_dataset
+    >>> from mammokit.models import cnn_classifier
+    >>> folder = tempfile.mkdtemp()
+    >>> records = read_mini_ddsm(make_synthetic(folder, n_patients=3, image_size=(64, 48)))
+    >>> model = cnn_classifier(input_shape=(32, 32, 1), filters=(4,))
+    >>> report = evaluate_model(model, records, to_tf_dataset(records, (32, 32), 4, channels=1),
+    ...                         folder, "check")
+    >>> report["n"], len(json.load(open(os.path.join(folder, "check_report.json")))["predictions"])
+    (12, 12)
     """
     out = Path(out_dir)
     probabilities = model.predict(data, verbose=0)

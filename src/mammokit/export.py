@@ -46,7 +46,16 @@ def _write_sidecar(path: Path, config: dict) -> None:
 
 
 def read_serving_config(path: str | os.PathLike) -> dict | None:
-    """The serving sidecar written next to an exported model, or ``None`` if there is none."""
+    """The serving sidecar written next to an exported model, or ``None`` if there is none.
+
+    Examples
+    --------
+    >>> import tempfile, os
+    >>> from mammokit.models import cnn_classifier
+    >>> path = to_tflite(cnn_classifier(input_shape=(16, 16, 1), filters=(4,)),
+    ...                  os.path.join(tempfile.mkdtemp(), "m.tflite"))
+    >>> read_serving_config(path)["input_size"], read_serving_config(path)["channels"]
+    ([16, 16], 1)"""
     sidecar = Path(f"{path}{_SIDECAR_SUFFIX}")
     return json.loads(sidecar.read_text()) if sidecar.is_file() else None
 
@@ -104,6 +113,17 @@ def to_tflite(
     -------
     pathlib.Path
         ``path``; a ``.mammokit.json`` sidecar is written next to it.
+
+    Examples
+    --------
+    >>> import tempfile, os, numpy as np
+    >>> from mammokit.models import cnn_classifier
+    >>> model = cnn_classifier(input_shape=(16, 16, 1), filters=(8,))
+    >>> calibration = np.random.default_rng(0).uniform(0, 255, (8, 16, 16, 1)).astype("float32")
+    >>> path = to_tflite(model, os.path.join(tempfile.mkdtemp(), "m.int8.tflite"), "int8",
+    ...                  representative_data=calibration)
+    >>> Predictor(path).predict(calibration[:2]).shape
+    (2, 3)
     """
     if quantize not in _QUANTIZE:
         raise MammokitError(f"quantize must be one of {_QUANTIZE}, got {quantize!r}")
@@ -155,6 +175,17 @@ def to_onnx(model: keras.Model, path: str | os.PathLike, opset: int = 17) -> Pat
     -------
     pathlib.Path
         ``path``; a ``.mammokit.json`` sidecar is written next to it.
+
+    Examples
+    --------
+    >>> import tempfile, os, numpy as np
+    >>> from mammokit.models import cnn_classifier
+    >>> model = cnn_classifier(input_shape=(16, 16, 1), filters=(4,))
+    >>> path = to_onnx(model, os.path.join(tempfile.mkdtemp(), "m.onnx"))
+    >>> images = np.zeros((1, 16, 16, 1), np.float32)
+    >>> expected = model.predict(images, verbose=0)
+    >>> bool(np.allclose(Predictor(path).predict(images), expected, atol=1e-5))
+    True
     """
     tf2onnx = require("tf2onnx", "export")
     path = Path(path)

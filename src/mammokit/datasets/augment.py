@@ -14,6 +14,14 @@ class MammogramAugmenter:
     Call it on a batch of images ``(B, H, W, C)`` on a 0..255 scale, or on a tuple
     ``(images, masks)``; the same flip, rotation and zoom reach both, so masks stay aligned.
     Masks come back binary. Use :func:`default_augmenter` to make one.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> augment = MammogramAugmenter(flip="horizontal", rotation=0.0, zoom=0.0, contrast=0.0,
+    ...                              brightness=0.0, seed=1)
+    >>> tuple(augment(np.zeros((2, 8, 8, 1), np.float32)).shape)
+    (2, 8, 8, 1)
     """
 
     def __init__(

@@ -137,6 +137,15 @@ def read_records(path: str | os.PathLike) -> pd.DataFrame:
 
     Needs ``image_path``, ``label`` and ``patient_id`` columns; relative image paths are taken
     relative to the CSV's folder. Missing standard columns are filled with defaults.
+
+    Examples
+    --------
+    >>> import tempfile, pathlib
+    >>> folder = pathlib.Path(tempfile.mkdtemp())
+    >>> _ = (folder / "r.csv").write_text("image_path,label,patient_id\\nimg/a.png,Benign,P1\\n")
+    >>> table = read_records(folder / "r.csv")
+    >>> table.loc[0, "image_path"] == str(folder / "img" / "a.png"), table.loc[0, "mask_paths"]
+    (True, ())
     """
     path = Path(path)
     try:
