@@ -85,13 +85,11 @@ def _compiled_grad_cam(model: keras.Model, layer: str):
 
 
 def _visualizer(model: keras.Model, method: str):
-    from tf_keras_vis.gradcam import Gradcam
     from tf_keras_vis.gradcam_plus_plus import GradcamPlusPlus
     from tf_keras_vis.layercam import Layercam
     from tf_keras_vis.scorecam import Scorecam
 
-    classes = {"gradcam": Gradcam, "gradcam++": GradcamPlusPlus, "scorecam": Scorecam}
-    classes["layercam"] = Layercam
+    classes = {"gradcam++": GradcamPlusPlus, "scorecam": Scorecam, "layercam": Layercam}
     return classes[method](model, clone=False)
 
 
@@ -155,15 +153,14 @@ def grad_cam(
             f"layer {layer!r} is not a spatial layer of {model.name!r}; valid: {valid}"
         )
     maps = []
+    targets = _targets(model, class_index, len(images))
     if method == "gradcam":
         compute = _compiled_grad_cam(model, layer)
-        targets = _targets(model, class_index, len(images))
         for start in range(0, len(images), batch_size):
             chunk = slice(start, start + batch_size)
             maps.append(compute(tf.constant(images[chunk]), tf.constant(targets[chunk])).numpy())
         return _clean(maps)
-    targets = _targets(model, class_index, len(images))
-    if class_index is None:
+    if class_index is None:  # tf-keras-vis needs the predicted classes spelled out
         targets = model.predict(images, batch_size=batch_size, verbose=0).argmax(axis=1)
     visualizer = _visualizer(model, method)
     for start in range(0, len(images), batch_size):

@@ -30,12 +30,13 @@ _QUANTIZE = (None, "float16", "int8")
 
 def _serving_config(model: keras.Model) -> dict:
     _, height, width, channels = model.input_shape
+    num_classes = model.output_shape[-1]
     return {
         "input_size": [int(height), int(width)],
         "channels": int(channels),
-        "class_names": list(CLASSES[: model.output_shape[-1]])
-        if model.output_shape[-1] == len(CLASSES)
-        else [str(i) for i in range(model.output_shape[-1])],
+        "class_names": list(CLASSES)
+        if num_classes == len(CLASSES)
+        else [str(i) for i in range(num_classes)],
         "preprocess": "standard",
         "pixel_scale": "0..255 (16-bit images divided by 257)",
     }

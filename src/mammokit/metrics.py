@@ -153,9 +153,12 @@ class Specificity(_ConfusionMetric):
 
 
 def _confusion(truth: np.ndarray, guess: np.ndarray, num_classes: int) -> np.ndarray:
-    return np.bincount(truth * num_classes + guess, minlength=num_classes**2).reshape(
-        num_classes, num_classes
-    )
+    """Confusion matrices (rows: truth) of one sample ``(N,)`` or many ``(B, N)`` at once."""
+    index = truth * num_classes + guess
+    samples = index.reshape(-1, index.shape[-1])
+    offsets = np.arange(len(samples))[:, np.newaxis] * num_classes**2
+    counts = np.bincount((samples + offsets).ravel(), minlength=len(samples) * num_classes**2)
+    return counts.reshape(*index.shape[:-1], num_classes, num_classes)
 
 
 def _as_indices(values: np.ndarray, num_classes: int | None, name: str) -> np.ndarray:
@@ -239,12 +242,7 @@ def _per_class_values(
 ) -> dict[str, np.ndarray]:
     """Per-class statistics for one or many (bootstrap) samples: arrays (..., C)."""
     guess = prob.argmax(axis=-1)
-    index = truth * num_classes + guess
-    offsets = np.arange(index.shape[0])[:, None] * num_classes**2 if index.ndim == 2 else 0
-    flat = np.bincount(
-        (index + offsets).ravel(), minlength=index.size // index.shape[-1] * num_classes**2
-    )
-    matrix = flat.reshape(*index.shape[:-1], num_classes, num_classes).astype(np.float64)
+    matrix = _confusion(truth, guess, num_classes).astype(np.float64)
     sensitivity, specificity = _rates_from_confusion(matrix)
     predicted = matrix.sum(axis=-2)
     with np.errstate(invalid="ignore", divide="ignore"):
