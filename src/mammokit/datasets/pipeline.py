@@ -37,8 +37,8 @@ def standard_preprocess(
     >>> import numpy as np
     >>> img = np.zeros((50, 40), np.uint8); img[10:40, 15:] = 200
     >>> crop, box = standard_preprocess(img, "RIGHT")
-    >>> crop.shape, box
-    ((30, 25), (10, 40, 0, 25))
+    >>> crop.shape, box                           # rows 10:40, columns 0:25, 2% margin
+    ((32, 26), (9, 41, 0, 26))
     """
     flipped = flip_to_left(image, side)
     crop, box = crop_breast(flipped, return_box=True)

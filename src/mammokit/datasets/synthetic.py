@@ -11,6 +11,11 @@ on, so every part of the library can be exercised and tested without a download:
 * **Normal** images have no lesion; **Benign** images carry a round or oval, circumscribed mass;
   **Cancer** images carry an irregular mass with spicules, and often a calcification cluster.
 
+Two styles: ``"film"`` (the default) looks like a digitised screen-film mammogram; ``"digital"``
+like a full-field digital one: background near 0, a large fatty breast at 5-20% of the dense
+tissue's brightness around a bright fibroglandular core, no film label, and (in the 16-bit
+variant) 12-bit values in a 16-bit PNG, as digital mammograms are commonly exported.
+
 Simplification, stated plainly: every view of a Benign or Cancer patient shows a lesion, so the
 image-level label is always visible. In the real Mini-DDSM the other breast of a lesion case is
 usually lesion-free while still carrying the case's label (its masks column then reads ``-``).
@@ -28,11 +33,13 @@ import pandas as pd
 
 from mammokit.datasets.records import CLASSES
 
-__all__ = ["make_synthetic", "synthetic_mammogram"]
+__all__ = ["STYLE_BITS", "make_synthetic", "synthetic_mammogram"]
 
 _VARIANT_DIRS = {"jpeg8": "MINI-DDSM-Complete-JPEG-8", "png16": "MINI-DDSM-Complete-PNG-16"}
 _CLASS_PREFIX = {"Normal": "A", "Benign": "B", "Cancer": "C"}
 _VIEWS = (("LEFT", "CC"), ("LEFT", "MLO"), ("RIGHT", "CC"), ("RIGHT", "MLO"))
+#: Synthetic styles and the significant bits of their 16-bit PNGs.
+STYLE_BITS = {"film": 16, "digital": 12}
 
 
 @dataclass(frozen=True)
@@ -51,6 +58,7 @@ def synthetic_mammogram(
     image_size: tuple[int, int] = (320, 200),
     density: int = 2,
     seed: int | np.random.Generator = 0,
+    style: str = "film",
 ) -> SyntheticImage:
     """Draw one synthetic mammogram in memory.
 
@@ -67,6 +75,9 @@ def synthetic_mammogram(
         BI-RADS density 1-4: how much glandular texture the breast holds.
     seed
         An int or a NumPy generator; the same seed gives the same image.
+    style
+        ``"film"`` (digitised film: grey film background, view label) or ``"digital"``
+        (background near 0, fatty tissue at 5-20% of the dense tissue's brightness).
 
     Returns
     -------
@@ -78,6 +89,10 @@ def synthetic_mammogram(
     >>> sample = synthetic_mammogram("Cancer", "RIGHT", "MLO", image_size=(128, 80), seed=1)
     >>> sample.image.shape, bool(sample.mask.any()), bool((sample.mask <= sample.breast).all())
     ((128, 80), True, True)
+    >>> digital = synthetic_mammogram("Normal", style="digital", image_size=(128, 80), seed=1)
+    >>> background, breast = digital.image[~digital.breast], digital.image[digital.breast]
+    >>> float(background.mean()) < 0.01 < float(breast.min())
+    True
     """
     if label not in CLASSES:
         raise ValueError(f"label must be one of {CLASSES}, got {label!r}")
@@ -86,16 +101,23 @@ def synthetic_mammogram(
     height, width = image_size
     if height < 32 or width < 32:
         raise ValueError(f"image_size must be at least 32x32, got {image_size}")
+    if style not in STYLE_BITS:
+        raise ValueError(f"style must be one of {tuple(STYLE_BITS)}, got {style!r}")
     rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
 
     image, breast, thickness = _breast(rng, height, width, view, density)
+    if style == "digital":
+        image = _digital_tissue(rng, image, breast, thickness, density)
     mask = np.zeros((height, width), bool)
     if label != "Normal":
         draw = _benign_mass if label == "Benign" else _malignant_mass
         mask = draw(rng, image, breast, thickness)
     if side == "RIGHT":
         image, mask, breast = image[:, ::-1], mask[:, ::-1], breast[:, ::-1]
-    image = _film_finish(rng, image, side, view)
+    if style == "digital":
+        image = _digital_finish(rng, image)
+    else:
+        image = _film_finish(rng, image, side, view)
     return SyntheticImage(
         np.ascontiguousarray(image, np.float32),
         np.ascontiguousarray(mask),
@@ -109,6 +131,7 @@ def make_synthetic(
     image_size: tuple[int, int] = (320, 200),
     seed: int = 0,
     variants: tuple[str, ...] = ("jpeg8",),
+    style: str = "film",
 ) -> Path:
     """Write a synthetic dataset in the Mini-DDSM layout, readable by ``read_mini_ddsm``.
 
@@ -131,6 +154,10 @@ def make_synthetic(
         Same seed, same files (byte for byte for PNG; JPEG encoding is deterministic too).
     variants
         ``"jpeg8"`` (8-bit JPEG) and/or ``"png16"`` (16-bit PNG, masks as PNG).
+    style
+        ``"film"`` or ``"digital"`` (see :func:`synthetic_mammogram`). The 16-bit PNGs of the
+        digital style hold 12-bit values (0-4095), as the ``.ics`` files say
+        (``BITS_PER_PIXEL 12``); film-style PNGs use the full 16 bits.
 
     Returns
     -------
@@ -146,6 +173,9 @@ def make_synthetic(
     """
     if n_patients < 3:
         raise ValueError(f"n_patients must be >= 3 so every class is present, got {n_patients}")
+    if style not in STYLE_BITS:
+        raise ValueError(f"style must be one of {tuple(STYLE_BITS)}, got {style!r}")
+    bits = STYLE_BITS[style]
     unknown = [v for v in variants if v not in _VARIANT_DIRS]
     if unknown or not variants:
         raise ValueError(f"variants must be a non-empty subset of {tuple(_VARIANT_DIRS)}")
@@ -160,12 +190,13 @@ def make_synthetic(
         density = int(rng.integers(1, 5))
         stem = f"{_CLASS_PREFIX[label]}_{case}_1"
         for variant in variants:
-            _write_ics(out_dir / _VARIANT_DIRS[variant] / label / case, stem, age, density)
+            _write_ics(out_dir / _VARIANT_DIRS[variant] / label / case, stem, age, density, bits)
         for side, view in _VIEWS:
-            sample = synthetic_mammogram(label, side, view, image_size, density, rng)
+            sample = synthetic_mammogram(label, side, view, image_size, density, rng, style)
             name = f"{stem}.{side}_{view}"
             for variant in variants:
-                _write_view(out_dir / _VARIANT_DIRS[variant] / label / case, name, sample, variant)
+                folder = out_dir / _VARIANT_DIRS[variant] / label / case
+                _write_view(folder, name, sample, variant, bits)
             relative = f"{label}\\{case}\\{name}"
             rows.append(
                 {
@@ -235,6 +266,29 @@ def _breast(
         image = np.where(pectoral & breast, muscle, image)
         thickness = np.where(pectoral, 0.0, thickness)  # keep lesions out of the muscle
     return image, breast, thickness
+
+
+def _digital_tissue(
+    rng: np.random.Generator,
+    film: np.ndarray,
+    breast: np.ndarray,
+    thickness: np.ndarray,
+    density: int,
+) -> np.ndarray:
+    """Digital-style breast: a bright glandular core inside a large, dim fatty breast."""
+    height, width = breast.shape
+    fat = rng.uniform(0.05, 0.2)  # fat's brightness as a share of the dense tissue's
+    deep = breast & (thickness > 0)  # the pectoral muscle has thickness 0
+    field = _smooth_noise(rng, (height, width), width / 14) + 3.0 * thickness
+    share = 0.12 + 0.1 * density  # of the breast that is glandular
+    cut = np.quantile(field[deep], 1.0 - share) if deep.any() else 0.0
+    glandular = 1.0 / (1.0 + np.exp(-(field - cut) / 0.25))
+    fine = 1.0 + 0.08 * _smooth_noise(rng, (height, width), max(1.0, width / 80))
+    tissue = (fat + (0.85 - fat) * glandular) * fine
+    image = np.where(deep, tissue, 0.0)
+    muscle = breast & ~deep
+    image = np.where(muscle, film * 0.9, image)
+    return np.clip(image, 0.0, 1.0).astype(np.float32)
 
 
 def _lesion_site(
@@ -322,10 +376,18 @@ def _film_finish(rng: np.random.Generator, image: np.ndarray, side: str, view: s
     return np.clip(image, 0.0, 1.0)
 
 
+def _digital_finish(rng: np.random.Generator, image: np.ndarray) -> np.ndarray:
+    """Detector noise over a background just above 0; no film label."""
+    image = np.maximum(image, 0.002) + rng.normal(0.0, 0.002, image.shape).astype(np.float32)
+    return np.clip(image, 0.0, 1.0)
+
+
 # --------------------------------------------------------------------------- writing
 
 
-def _write_view(folder: Path, name: str, sample: SyntheticImage, variant: str) -> None:
+def _write_view(
+    folder: Path, name: str, sample: SyntheticImage, variant: str, bits: int = 16
+) -> None:
     folder.mkdir(parents=True, exist_ok=True)
     if variant == "jpeg8":
         pixels = np.round(sample.image * 255).astype(np.uint8)
@@ -333,7 +395,7 @@ def _write_view(folder: Path, name: str, sample: SyntheticImage, variant: str) -
         if sample.mask.any():
             _imwrite(folder / f"{name}_Mask.jpg", sample.mask.astype(np.uint8) * 255, [])
     else:
-        pixels = np.round(sample.image * 65535).astype(np.uint16)
+        pixels = np.round(sample.image * (2**bits - 1)).astype(np.uint16)
         _imwrite(folder / f"{name}.png", pixels, [])
         if sample.mask.any():
             _imwrite(folder / f"{name}_Mask.png", sample.mask.astype(np.uint8) * 255, [])
@@ -344,7 +406,7 @@ def _imwrite(path: Path, pixels: np.ndarray, params: list[int]) -> None:
         raise OSError(f"{path}: could not write image")
 
 
-def _write_ics(folder: Path, stem: str, age: int, density: int) -> None:
+def _write_ics(folder: Path, stem: str, age: int, density: int, bits: int = 16) -> None:
     """A DDSM-style ``.ics`` case file (``A_0001_1`` -> ``A-0001-1.ics``)."""
     folder.mkdir(parents=True, exist_ok=True)
     ics_name = stem.replace("_", "-")
@@ -361,6 +423,6 @@ def _write_ics(folder: Path, stem: str, age: int, density: int) -> None:
         "SEQUENCE",
     ]
     lines += [
-        f"{s}_{v} LINES 0 PIXELS_PER_LINE 0 BITS_PER_PIXEL 16 RESOLUTION 50" for s, v in _VIEWS
+        f"{s}_{v} LINES 0 PIXELS_PER_LINE 0 BITS_PER_PIXEL {bits} RESOLUTION 50" for s, v in _VIEWS
     ]
     (folder / f"{ics_name}.ics").write_text("\n".join(lines) + "\n")
