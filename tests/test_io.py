@@ -76,12 +76,26 @@ def test_truncated_files_are_refused(tmp_path, gradient, suffix):
 def test_dicom_monochrome2_and_monochrome1(tmp_path, gradient):
     from conftest import write_dicom
 
-    pixels = (gradient * 4000).astype(np.uint16)
-    plain = read_image(write_dicom(tmp_path / "a.dcm", pixels))
-    inverted = read_image(write_dicom(tmp_path / "b.dcm", pixels, photometric="MONOCHROME1"))
+    pixels = (gradient * 4095).astype(np.uint16)
+    twelve = {"BitsStored": 12, "HighBit": 11}
+    plain = read_image(write_dicom(tmp_path / "a.dcm", pixels, **twelve))
+    inverted = read_image(
+        write_dicom(tmp_path / "b.dcm", pixels, photometric="MONOCHROME1", **twelve)
+    )
     assert plain.dtype == np.uint16 and plain.shape == pixels.shape
-    assert plain[0, 0] == 0 and plain[0, -1] == 65535  # full 16-bit range kept
+    assert plain[0, 0] == 0 and plain[0, -1] == 65535  # 12 stored bits fill the 16-bit scale
     np.testing.assert_array_equal(inverted, 65535 - plain)
+
+
+def test_dicom_scale_follows_bits_stored_not_the_image_content(tmp_path, gradient):
+    from conftest import write_dicom
+
+    pixels = (gradient * 4095).astype(np.uint16)
+    darker = pixels // 2  # the same 12-bit image, exposed at half the dose
+    image = read_image(write_dicom(tmp_path / "a.dcm", darker, BitsStored=12, HighBit=11))
+    np.testing.assert_allclose(image, darker * (65535 / 4095), atol=1)  # not stretched to max
+    sixteen = read_image(write_dicom(tmp_path / "b.dcm", pixels))  # the header says 16 bits
+    np.testing.assert_array_equal(sixteen, pixels)
 
 
 def test_dicom_window_is_applied(tmp_path, gradient):

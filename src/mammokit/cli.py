@@ -123,7 +123,7 @@ def _explain(args: argparse.Namespace) -> int:
     from mammokit.datasets import CLASSES
     from mammokit.datasets.pipeline import load_example, side_from_name, standard_preprocess
     from mammokit.explain import grad_cam, overlay
-    from mammokit.io import read_image
+    from mammokit.intensity import read_scaled
     from mammokit.models import load_model
 
     model = load_model(args.model)
@@ -137,7 +137,7 @@ def _explain(args: argparse.Namespace) -> int:
         batch = np.repeat(image[np.newaxis, ..., np.newaxis], channels, axis=-1)
         probabilities = model.predict(batch, verbose=0)[0]
         heatmap = grad_cam(model, batch, args.class_index, args.layer, args.method)[0]
-        shown, _ = standard_preprocess(read_image(path), side)
+        shown, _ = standard_preprocess(read_scaled(path)[0], side)
         picture = overlay(shown, heatmap, alpha=args.alpha)
         target = out / f"{Path(path).stem}_{args.method.replace('+', 'p')}.png"
         cv2.imwrite(str(target), cv2.cvtColor(picture, cv2.COLOR_RGB2BGR))

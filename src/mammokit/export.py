@@ -38,7 +38,8 @@ def _serving_config(model: keras.Model) -> dict:
         if num_classes == len(CLASSES)
         else [str(i) for i in range(num_classes)],
         "preprocess": "standard",
-        "pixel_scale": "0..255 (16-bit images divided by 257)",
+        "intensity": "bits",
+        "pixel_scale": "0..255 by the intensity rule (mammokit.intensity)",
     }
 
 
@@ -202,9 +203,10 @@ def to_onnx(model: keras.Model, path: str | os.PathLike, opset: int = 17) -> Pat
 class Predictor:
     """Fast inference from a ``.keras``, ``.tflite`` or ``.onnx`` file.
 
-    The preprocessing of training (flip to the left, crop to the breast, resize, 0..255
-    scale) is applied by :meth:`predict_files`, read from the sidecar written at export (or,
-    for a ``.keras`` file without one, from the model's input shape).
+    The preprocessing of training (flip to the left, crop to the breast, resize, the 0..255
+    intensity scale of :mod:`mammokit.intensity`) is applied by :meth:`predict_files`, read
+    from the sidecar written at export (or, for a ``.keras`` file without one, from the
+    model's input shape).
 
     Parameters
     ----------
@@ -244,6 +246,7 @@ class Predictor:
             "channels": int(shape[2]),
             "class_names": list(CLASSES),
             "preprocess": "standard",
+            "intensity": "bits",
         }
         self.input_shape = (*self.config["input_size"], self.config["channels"])
         self.class_names = list(self.config["class_names"])
@@ -320,13 +323,17 @@ class Predictor:
         from mammokit.datasets.pipeline import load_example, side_from_name, standard_preprocess
 
         preprocess = standard_preprocess if self.config.get("preprocess") == "standard" else None
+        intensity = self.config.get("intensity", "bits")  # sidecars before 0.2 had none
+        intensity = tuple(intensity) if isinstance(intensity, list) else intensity
         height, width, channels = self.input_shape
         outputs = []
         for start in range(0, len(paths), batch_size):
             chunk = paths[start : start + batch_size]
             images = np.stack(
                 [
-                    load_example(str(p), side_from_name(p), (), (height, width), preprocess)[0]
+                    load_example(
+                        str(p), side_from_name(p), (), (height, width), preprocess, intensity
+                    )[0]
                     for p in chunk
                 ]
             )

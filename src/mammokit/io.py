@@ -3,6 +3,11 @@
 Every reader returns a 2-D grayscale array and keeps the stored bit depth: ``uint8`` for
 8-bit JPEG/PNG, ``uint16`` for 16-bit PNG and for DICOM. Anything that cannot be read
 raises :class:`mammokit.errors.ImageReadError` with the file's name in the message.
+
+A 16-bit array may hold fewer significant bits (a 12-bit mammogram in a 16-bit PNG);
+:mod:`mammokit.intensity` decides the scale from what the file says and what it holds.
+DICOM pixels arrive on the full 16-bit scale: the modality and VOI LUTs (or window) are
+applied, and the range they allow for ``BitsStored`` becomes 0..65535.
 """
 
 from __future__ import annotations
@@ -15,7 +20,13 @@ import numpy as np
 
 from mammokit.errors import ImageReadError, require
 
-__all__ = ["DICOM_SUFFIXES", "IMAGE_SUFFIXES", "check_image_file", "read_image"]
+__all__ = [
+    "DICOM_SUFFIXES",
+    "IMAGE_SUFFIXES",
+    "check_image_file",
+    "read_image",
+    "read_image_and_format",
+]
 
 #: File suffixes read as DICOM (files with the ``DICM`` preamble are read as DICOM too).
 DICOM_SUFFIXES = (".dcm", ".dicom")
@@ -64,10 +75,33 @@ def read_image(path: str | os.PathLike, *, min_size: tuple[int, int] | None = No
     >>> img.shape, img.dtype
     ((4, 5), dtype('uint16'))
     """
+    return read_image_and_format(path, min_size=min_size)[0]
+
+
+def read_image_and_format(
+    path: str | os.PathLike, *, min_size: tuple[int, int] | None = None
+) -> tuple[np.ndarray, str, int | None]:
+    """:func:`read_image`, plus the file's kind and the significant bits it declares.
+
+    Returns
+    -------
+    (numpy.ndarray, str, int or None)
+        The image; ``"dicom"``, ``"png"``, ``"jpeg"`` or ``"other"``; the bits a PNG's
+        ``sBIT`` chunk declares (``None`` without one, and for other kinds).
+
+    Examples
+    --------
+    >>> import numpy as np, cv2, tempfile, os
+    >>> path = os.path.join(tempfile.mkdtemp(), "x.png")
+    >>> _ = cv2.imwrite(path, np.full((4, 5), 4000, np.uint16))
+    >>> image, kind, bits = read_image_and_format(path)
+    >>> image.dtype, kind, bits
+    (dtype('uint16'), 'png', None)
+    """
     path = Path(path)
     data = _read_bytes(path)
     if path.suffix.lower() in DICOM_SUFFIXES or data[128:132] == b"DICM":
-        return _read_dicom(path)
+        return _read_dicom(path), "dicom", None
     image = _decode(path, data, min_size)
     if image.ndim == 3:
         code = cv2.COLOR_BGRA2GRAY if image.shape[2] == 4 else cv2.COLOR_BGR2GRAY
@@ -76,7 +110,23 @@ def read_image(path: str | os.PathLike, *, min_size: tuple[int, int] | None = No
         raise ImageReadError(f"{path}: decoded to an unusable array of shape {image.shape}")
     if image.dtype not in (np.uint8, np.uint16):
         raise ImageReadError(f"{path}: unsupported pixel type {image.dtype} (want 8 or 16 bit)")
-    return image
+    if data.startswith(_PNG_SIGNATURE):
+        return image, "png", _png_significant_bits(data)
+    return image, "jpeg" if data.startswith(_JPEG_SOI) else "other", None
+
+
+def _png_significant_bits(data: bytes) -> int | None:
+    """The gray channel's significant bits from a PNG's ``sBIT`` chunk (before ``IDAT``)."""
+    position = len(_PNG_SIGNATURE)
+    while position + 8 <= len(data):
+        length = int.from_bytes(data[position : position + 4], "big")
+        kind = data[position + 4 : position + 8]
+        if kind == b"sBIT" and length >= 1:
+            return int(data[position + 8])
+        if kind in (b"IDAT", b"IEND"):
+            return None
+        position += 12 + length
+    return None
 
 
 def check_image_file(path: str | os.PathLike) -> None:
@@ -218,9 +268,33 @@ def _read_dicom(path: Path) -> np.ndarray:
         ) from err
     if pixels.ndim != 2:
         raise ImageReadError(f"{path}: DICOM pixel data has shape {pixels.shape}, want one frame")
-    values = apply_voi_lut(apply_modality_lut(pixels, dataset), dataset).astype(np.float64)
-    low, high = float(values.min()), float(values.max())
-    scaled = (values - low) / (high - low) if high > low else np.zeros_like(values)
+    try:
+        values = apply_voi_lut(apply_modality_lut(pixels, dataset), dataset)
+        low, high = _lut_output_range(dataset, pixels)
+    except Exception as err:  # a malformed LUT or window makes pydicom raise many kinds
+        raise ImageReadError(f"{path}: cannot apply the DICOM LUT or window ({err})") from err
+    scaled = (values.astype(np.float64) - low) / (high - low) if high > low else values * 0.0
+    scaled = np.clip(scaled, 0.0, 1.0)
     if photometric == "MONOCHROME1":
         scaled = 1.0 - scaled
     return np.round(scaled * 65535).astype(np.uint16)
+
+
+def _lut_output_range(dataset, pixels: np.ndarray) -> tuple[float, float]:
+    """Lowest and highest value the modality and VOI LUTs can give any stored value.
+
+    Every stored value ``BitsStored`` allows is passed through the same LUTs (65,536 values
+    at most), so a 12-bit image fills the 16-bit scale exactly as a 16-bit one does, whatever
+    its own darkest and brightest pixel.
+    """
+    from pydicom.pixels import apply_modality_lut, apply_voi_lut
+
+    bits = int(dataset.get("BitsStored", pixels.dtype.itemsize * 8))
+    bits = min(max(bits, 1), 16)
+    if int(dataset.get("PixelRepresentation", 0)) == 1:
+        stored = np.arange(-(2 ** (bits - 1)), 2 ** (bits - 1), dtype=np.int32)
+    else:
+        stored = np.arange(0, 2**bits, dtype=np.int32)
+    stored = stored.astype(pixels.dtype) if pixels.dtype.kind in "iu" else stored
+    mapped = apply_voi_lut(apply_modality_lut(stored, dataset), dataset)
+    return float(np.min(mapped)), float(np.max(mapped))

@@ -29,7 +29,7 @@ import pandas as pd
 from mammokit.datasets.records import CLASSES, make_records
 from mammokit.errors import DatasetError
 
-__all__ = ["VARIANT_DIRS", "parse_ics", "read_mini_ddsm"]
+__all__ = ["VARIANT_DIRS", "ics_bits_per_pixel", "parse_ics", "read_mini_ddsm"]
 
 #: Folder of each variant inside the download.
 VARIANT_DIRS = {"jpeg8": "MINI-DDSM-Complete-JPEG-8", "png16": "MINI-DDSM-Complete-PNG-16"}
@@ -37,6 +37,7 @@ _SUFFIX = {"jpeg8": ".jpg", "png16": ".png"}
 _SHEET = "DataWMask.xlsx"
 _SHEET_COLUMNS = ("fullPath", "Status", "Tumour_Contour", "Tumour_Contour2", "Age", "Density")
 _EXTRA_MASKS_DIR = "Data-MoreThanTwoMasks"
+_ICS_VIEWS = ("LEFT_CC", "LEFT_MLO", "RIGHT_CC", "RIGHT_MLO")
 
 _VIEW_NAME = re.compile(
     r"^(?P<stem>[A-Z]_\d{4}_\d)\.(?P<side>LEFT|RIGHT)_(?P<view>CC|MLO)\.(?P<ext>jpe?g|png)$", re.I
@@ -77,6 +78,13 @@ def read_mini_ddsm(
     come from each case's ``.ics`` file. Masks are matched case-insensitively and extra masks
     from ``Data-MoreThanTwoMasks/`` are added.
 
+    The PNG-16 variant gets a ``bits_stored`` column: the ``BITS_PER_PIXEL`` the case's
+    ``.ics`` file gives for the view (12 or 16, the digitiser's depth). The pipeline scales a
+    PNG holding raw 12-bit values by it, and ignores it for a PNG whose values go beyond it
+    (:mod:`mammokit.intensity`); the published PNG-16 files were converted from the original
+    LJPEG scans, and whether they keep the digitiser's raw values varies, so the pipeline
+    checks each image.
+
     Examples
     --------
     >>> import tempfile
@@ -101,6 +109,8 @@ def read_mini_ddsm(
         _add_extra_masks(rows, top / _EXTRA_MASKS_DIR)
     if not rows:
         raise DatasetError(f"{variant_dir}: no Mini-DDSM images found")
+    if variant == "png16":
+        _add_bits_stored(rows)
     records = make_records(rows, skipped)
     return records.sort_values(["patient_id", "side", "view"], ignore_index=True)
 
@@ -135,6 +145,49 @@ def parse_ics(path: str | os.PathLike) -> dict[str, float]:
             except ValueError as err:
                 raise DatasetError(f"{path}: {parts[0]} is not a number: {parts[1]!r}") from err
     return values
+
+
+def ics_bits_per_pixel(path: str | os.PathLike) -> dict[str, int]:
+    """Digitiser bits per view from a DDSM ``.ics`` case file: ``{"LEFT_CC": 12, ...}``.
+
+    DDSM's films were digitised at 12 or 16 bits (the ``DIGITIZER`` line says which scanner);
+    each view's line in the ``.ics`` file carries ``BITS_PER_PIXEL``.
+
+    Examples
+    --------
+    >>> import tempfile, os
+    >>> path = os.path.join(tempfile.mkdtemp(), "A-0001-1.ics")
+    >>> line = "LEFT_CC LINES 4576 PIXELS_PER_LINE 2776 BITS_PER_PIXEL 12 RESOLUTION 50 OVERLAY"
+    >>> _ = open(path, "w").write(line + "\\n")
+    >>> ics_bits_per_pixel(path)
+    {'LEFT_CC': 12}
+    """
+    try:
+        text = Path(path).read_text(errors="replace")
+    except OSError as err:
+        raise DatasetError(f"{path}: cannot read case file ({err.strerror or err})") from err
+    bits = {}
+    for line in text.splitlines():
+        parts = line.split()
+        if len(parts) >= 2 and parts[0] in _ICS_VIEWS and "BITS_PER_PIXEL" in parts[1:-1]:
+            value = parts[parts.index("BITS_PER_PIXEL") + 1]
+            if value.isdigit():
+                bits[parts[0]] = int(value)
+    return bits
+
+
+def _add_bits_stored(rows: list[dict]) -> None:
+    """``bits_stored`` of each PNG-16 image from its case's ``.ics`` file (NaN when unknown)."""
+    cache: dict[Path, dict[str, dict[str, int]]] = {}
+    for row in rows:
+        folder = Path(row["image_path"]).parent
+        if folder not in cache:
+            cache[folder] = {
+                ics.stem.replace("-", "_").upper(): ics_bits_per_pixel(ics)
+                for ics in folder.glob("*.ics")
+            }
+        view_bits = cache[folder].get(str(row["patient_id"]).upper(), {})
+        row["bits_stored"] = view_bits.get(f"{row['side']}_{row['view']}", float("nan"))
 
 
 # --------------------------------------------------------------------------- locating

@@ -15,6 +15,7 @@ import tensorflow as tf
 from mammokit.datasets.preprocess import crop_breast, flip_to_left
 from mammokit.datasets.records import CLASSES, check_records, label_indices
 from mammokit.errors import ImageReadError, MammokitError
+from mammokit.intensity import Intensity, check_intensity, read_scaled
 from mammokit.io import check_image_file, read_image
 
 __all__ = ["load_example", "side_from_name", "standard_preprocess", "to_tf_dataset"]
@@ -63,27 +64,45 @@ def load_example(
     mask_paths: tuple[str, ...] = (),
     image_size: tuple[int, int] = (224, 224),
     preprocess: Preprocess | None = standard_preprocess,
+    intensity: Intensity = "bits",
+    bits_stored: float | None = None,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Read, preprocess and resize one image (and its merged lesion mask) for a model.
+    """Read, scale, preprocess and resize one image (and its merged lesion mask) for a model.
+
+    Parameters
+    ----------
+    path, side, mask_paths
+        The image file, its side (``""`` when unknown) and its lesion mask files.
+    image_size
+        ``(height, width)`` of the result.
+    preprocess
+        ``preprocess(image, side) -> (image, box)``; ``None`` only resizes.
+    intensity, bits_stored
+        How stored values reach the 0..255 scale (:mod:`mammokit.intensity`): ``"bits"``,
+        ``"window"`` or ``(low, high)`` breast percentiles; the records' ``bits_stored``.
 
     Returns
     -------
     (image, mask)
-        ``image`` float32 ``(H, W)`` on a 0..255 scale (16-bit images are scaled down by
-        257), ``mask`` float32 ``(H, W)`` in {0, 1}, zeros where there is no mask.
+        ``image`` float32 ``(H, W)`` on the 0..255 scale, ``mask`` float32 ``(H, W)`` in
+        {0, 1}, zeros where there is no mask.
 
     Examples
     --------
     >>> import tempfile, os, cv2, numpy as np
     >>> path = os.path.join(tempfile.mkdtemp(), "x.png")
-    >>> _ = cv2.imwrite(path, np.full((40, 30), 65535, np.uint16))
+    >>> _ = cv2.imwrite(path, np.full((40, 30), 4095, np.uint16))    # 12 bits in 16
     >>> image, mask = load_example(path, image_size=(8, 8), preprocess=None)
     >>> float(image.max()), float(mask.max())
     (255.0, 0.0)
     """
     height, width = image_size
-    image = read_image(path, min_size=None if mask_paths else (height, width))
-    scale = 1.0 / 257.0 if image.dtype == np.uint16 else 1.0
+    image, _ = read_scaled(
+        path,
+        intensity=intensity,
+        bits_stored=bits_stored,
+        min_size=None if mask_paths else (height, width),
+    )
     mask = _merged_mask(mask_paths, image.shape) if mask_paths else None
     if preprocess is not None:
         image, box = preprocess(image, side)
@@ -91,11 +110,11 @@ def load_example(
             mask = flip_to_left(mask, side) if side else mask
             if box is not None:
                 mask = mask[box[0] : box[1], box[2] : box[3]]
-    resized = cv2.resize(image.astype(np.float32), (width, height), interpolation=cv2.INTER_AREA)
+    resized = cv2.resize(image, (width, height), interpolation=cv2.INTER_AREA)
     if mask is None:
-        return resized * scale, np.zeros((height, width), np.float32)
+        return resized, np.zeros((height, width), np.float32)
     mask = cv2.resize(mask.astype(np.float32), (width, height), interpolation=cv2.INTER_NEAREST)
-    return resized * scale, mask
+    return resized, mask
 
 
 def _merged_mask(mask_paths: tuple[str, ...], shape: tuple[int, int]) -> np.ndarray:
@@ -104,8 +123,7 @@ def _merged_mask(mask_paths: tuple[str, ...], shape: tuple[int, int]) -> np.ndar
         mask = read_image(mask_path)
         if mask.shape != shape:
             mask = cv2.resize(mask, (shape[1], shape[0]), interpolation=cv2.INTER_NEAREST)
-        threshold = 32767 if mask.dtype == np.uint16 else 127
-        merged |= (mask > threshold).astype(np.uint8)
+        merged |= (mask > int(mask.max()) // 2).astype(np.uint8)  # any bit depth
     return merged
 
 
@@ -122,6 +140,7 @@ def to_tf_dataset(
     channels: int = 3,
     validate: bool = True,
     metadata: Sequence[str] = (),
+    intensity: Intensity = "bits",
 ) -> tf.data.Dataset:
     """Turn a records table into a batched ``tf.data.Dataset`` of images and one-hot labels.
 
@@ -160,6 +179,12 @@ def to_tf_dataset(
         Check every file (and mask, with ``with_masks``) before building the dataset, with
         :func:`mammokit.io.check_image_file`: missing, empty, truncated or non-image files are
         all reported at once, before training starts.
+    intensity
+        How stored values reach the 0..255 scale (:mod:`mammokit.intensity`): ``"bits"``
+        (default: what the file says, the records' ``bits_stored`` column, else the content's
+        bit depth), ``"window"`` (0.5-99.5th percentiles of the breast) or ``(low, high)``
+        breast percentiles. :func:`mammokit.intensity.intensity_survey` shows which rule each
+        image gets.
 
     Returns
     -------
@@ -189,6 +214,7 @@ def to_tf_dataset(
         raise MammokitError(f"channels must be 1 or 3, got {channels}")
     if batch_size < 1:
         raise MammokitError(f"batch_size must be >= 1, got {batch_size}")
+    check_intensity(intensity)
     height, width = (int(v) for v in image_size)
     paths = records["image_path"].astype(str).tolist()
     sides = (
@@ -196,6 +222,11 @@ def to_tf_dataset(
     )
     masks = (
         [tuple(m) for m in records["mask_paths"]] if "mask_paths" in records else [()] * len(paths)
+    )
+    bits = (
+        pd.to_numeric(records["bits_stored"], errors="coerce").tolist()
+        if "bits_stored" in records
+        else [None] * len(paths)
     )
     labels = tf.one_hot(label_indices(records), len(CLASSES), dtype=tf.float32)
     if validate:
@@ -206,7 +237,13 @@ def to_tf_dataset(
         i = int(index)
         try:
             return load_example(
-                paths[i], sides[i], masks[i] if with_masks else (), (height, width), preprocess
+                paths[i],
+                sides[i],
+                masks[i] if with_masks else (),
+                (height, width),
+                preprocess,
+                intensity,
+                bits[i],
             )
         except MammokitError:
             raise

@@ -52,18 +52,25 @@ def _check(image: np.ndarray, name: str = "image") -> np.ndarray:
 
 
 def to_uint8(image: np.ndarray) -> np.ndarray:
-    """Scale an image to ``uint8``: 16-bit by 1/257 (full range to full range), float by min-max.
+    """Scale an image to ``uint8`` for display.
+
+    16-bit images by their significant bits (:func:`mammokit.intensity.significant_bits`: a
+    12-bit image's 4095 becomes 255, as a 16-bit image's 65535 does), float by min-max.
 
     Examples
     --------
     >>> import numpy as np
-    >>> to_uint8(np.array([[0, 65535]], np.uint16)).tolist()
-    [[0, 255]]
+    >>> sixteen, twelve = np.array([[0, 65535]], np.uint16), np.array([[0, 4095]], np.uint16)
+    >>> to_uint8(sixteen).tolist(), to_uint8(twelve).tolist()
+    ([[0, 255]], [[0, 255]])
     """
     if image.dtype == np.uint8:
         return image
     if image.dtype == np.uint16:
-        return (image // 257).astype(np.uint8)
+        from mammokit.intensity import significant_bits
+
+        scale = 255.0 / (2 ** significant_bits(image) - 1)
+        return np.round(image.astype(np.float32) * scale).astype(np.uint8)
     values = np.nan_to_num(image.astype(np.float32))
     low, high = float(values.min()), float(values.max())
     if high <= low:
@@ -273,7 +280,7 @@ def remove_pectoral(image: np.ndarray, fill: float | None = None) -> np.ndarray:
     """
     _check(image)
     breast = breast_mask(image)
-    gray = to_uint8(image)
+    gray = image.astype(np.float32)
     height, width = gray.shape
     top = int(np.flatnonzero(breast.any(axis=1))[0])
     corner = np.s_[top : top + max(2, height // 20), : max(2, width // 20)]
