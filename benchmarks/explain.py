@@ -67,8 +67,8 @@ def main() -> None:
         return tape.gradient(score, maps)
 
     floor = rate(lambda: forward_backward(batch), len(batch), args.repeats)
-    batched = rate(lambda: grad_cam(model, batch), len(batch), args.repeats)
-    single = rate(lambda: grad_cam(model, batch[:1]), 1, args.repeats * 4)
+    batched = rate(lambda: grad_cam(model, batch, method="gradcam"), len(batch), args.repeats)
+    single = rate(lambda: grad_cam(model, batch[:1], method="gradcam"), 1, args.repeats * 4)
     print(f"{'contender':<34}{'img/s':>8}{'vs floor':>10}")
     for name, value in (
         ("forward+backward (floor)", floor),
@@ -79,10 +79,10 @@ def main() -> None:
     print(f"batched / one a call: {batched / single:.2f}")
 
     for _ in range(10):
-        grad_cam(model, batch[:1])
+        grad_cam(model, batch[:1], method="gradcam")
     after_10 = rss_mib()
     for _ in range(args.calls - 10):
-        grad_cam(model, batch[:1])
+        grad_cam(model, batch[:1], method="gradcam")
     after_all = rss_mib()
     print(
         f"memory after 10 calls: {after_10:.0f} MiB, after {args.calls}: {after_all:.0f} MiB "

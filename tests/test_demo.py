@@ -50,3 +50,19 @@ def test_cli_usage_errors_exit_with_status_2(capsys):
         main(["nope"])
     assert info.value.code == 2
     assert "invalid choice" in capsys.readouterr().err
+
+
+@pytest.mark.slow
+def test_the_same_seed_gives_the_same_demo_in_a_new_process(demo_out, tmp_path):
+    import subprocess
+    import sys
+
+    command = [sys.executable, "-m", "mammokit.cli", "demo", "--out", str(tmp_path), "--quick"]
+    subprocess.run(command, check=True, capture_output=True)
+    for name in ("cnn_report.json", "mobilenet_report.json"):
+        first = json.loads((demo_out / name).read_text())
+        second = json.loads((tmp_path / name).read_text())
+        for report in (first, second):  # the two runs wrote to different folders
+            for prediction in report["predictions"]:
+                prediction["image_path"] = prediction["image_path"].rsplit("/", 1)[-1]
+        assert first == second, name  # predictions included, to the last digit

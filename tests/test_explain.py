@@ -96,3 +96,39 @@ def test_every_backbone_gets_a_heatmap_without_naming_a_layer(name, expected):
     assert find_last_conv_layer(model) == expected
     heatmaps = grad_cam(model, np.random.default_rng(0).uniform(0, 255, (1, size, size, 3)))
     assert heatmaps.shape == (1, size, size) and np.isfinite(heatmaps).all()
+
+
+def test_grad_cam_uses_the_class_logit_and_equals_cam_on_a_pooled_head():
+    """With global average pooling and a softmax dense head, Grad-CAM is exactly CAM.
+
+    CAM weights each map by the class's dense weight: the logit's gradient. A probability or
+    log-probability score would subtract the other classes' weights and give another map.
+    """
+    import keras
+
+    inputs = keras.Input((12, 12, 1))
+    maps = keras.layers.Conv2D(4, 3, padding="same", activation="relu", name="maps")(inputs)
+    pooled = keras.layers.GlobalAveragePooling2D()(maps)
+    outputs = keras.layers.Dense(3, activation="softmax", name="predictions")(pooled)
+    model = keras.Model(inputs, outputs)
+    images = np.random.default_rng(2).uniform(0, 1, (5, 12, 12, 1)).astype("float32")
+    feature_maps = keras.Model(inputs, maps).predict(images, verbose=0)
+    weights = model.get_layer("predictions").kernel.numpy()
+    for target in range(3):
+        expected = np.maximum((feature_maps * weights[:, target]).sum(-1), 0)
+        low = expected.min(axis=(1, 2), keepdims=True)
+        expected = (expected - low) / (expected.max(axis=(1, 2), keepdims=True) - low)
+        heatmaps = grad_cam(model, images, class_index=target, layer="maps", method="gradcam")
+        np.testing.assert_allclose(heatmaps, expected, atol=1e-4)
+
+
+@pytest.mark.parametrize("method", ["gradcam", "gradcam++", "scorecam", "layercam"])
+def test_library_calls_print_nothing_and_warn_nothing(cnn, images, method, capfd):
+    import warnings
+
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")
+        grad_cam(cnn, images, method=method, max_n=4)
+    captured = capfd.readouterr()
+    assert captured.out == ""
+    assert "step" not in captured.err and "structure" not in captured.err

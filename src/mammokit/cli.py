@@ -9,6 +9,7 @@ from collections.abc import Sequence
 from pathlib import Path
 
 from mammokit import __version__
+from mammokit.cam_methods import DEFAULT_METHOD, METHODS
 from mammokit.errors import MammokitError
 
 #: ``mammokit train --model`` choices: the CNN and every backbone of
@@ -320,9 +321,7 @@ def build_parser() -> argparse.ArgumentParser:
     explain.add_argument("model", help="a .keras model file")
     explain.add_argument("images", nargs="+", help="image files")
     explain.add_argument("--out", default="mammokit-explain", help="output folder")
-    explain.add_argument(
-        "--method", default="gradcam", choices=["gradcam", "gradcam++", "scorecam", "layercam"]
-    )
+    explain.add_argument("--method", default=DEFAULT_METHOD, choices=METHODS)
     explain.add_argument("--class-index", type=int, default=None, help="default: predicted class")
     explain.add_argument("--layer", default=None, help="default: last convolutional layer")
     explain.add_argument("--alpha", type=float, default=0.4, help="heatmap opacity")

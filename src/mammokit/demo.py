@@ -82,11 +82,11 @@ def run_demo(
         The content of ``report.json``: per model ``accuracy``, the evaluation report,
         epochs and training time, plus the dataset summary and Grad-CAM localization scores.
     """
-    import keras
 
     from mammokit import datasets, explain, models
     from mammokit.datasets.augment import default_augmenter
     from mammokit.experiment import train_and_evaluate
+    from mammokit.training import make_reproducible
 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -104,17 +104,22 @@ def run_demo(
     )
     size = (config.input_size, config.input_size)
     weights = datasets.class_weights(train)
-    train_data = datasets.to_tf_dataset(
-        train,
-        size,
-        config.batch_size,
-        shuffle=True,
-        cache=True,
-        seed=seed,
-        augment=default_augmenter(seed=seed),
-    )
-    val_data = datasets.to_tf_dataset(val, size, config.batch_size, cache=True)
-    test_data = datasets.to_tf_dataset(test, size, config.batch_size, cache=True)
+
+    def training_data():
+        """Fresh, seeded datasets: each model sees the same shuffling and augmentation."""
+        return (
+            datasets.to_tf_dataset(
+                train,
+                size,
+                config.batch_size,
+                shuffle=True,
+                cache=True,
+                seed=seed,
+                augment=default_augmenter(seed=seed),
+            ),
+            datasets.to_tf_dataset(val, size, config.batch_size, cache=True),
+            datasets.to_tf_dataset(test, size, config.batch_size, cache=True),
+        )
 
     builders = {
         "cnn": lambda: models.cnn_classifier(input_shape=(*size, 3), filters=config.cnn_filters),
@@ -138,7 +143,8 @@ def run_demo(
     trained = {}
     for step, (name, build) in enumerate(builders.items(), start=3):
         log(f"[{step}/5] training {name} (weighted cross-entropy, early stopping on val loss)")
-        keras.utils.set_random_seed(seed)
+        make_reproducible(seed)  # the one place seeds are set: same seed, same run
+        train_data, val_data, test_data = training_data()
         model = build()
         _speed_up_batch_norm(model)
         entry = train_and_evaluate(
@@ -238,8 +244,9 @@ def _print_summary(report: dict, out: Path, log: Callable[[str], None]) -> None:
         )
     local = report["localization"]
     log(
-        f"Grad-CAM ({report['best_model']}) on {local['n_scored']} test lesions: pointing game "
-        f"{local['pointing_game']:.0%} (within {local['tolerance_px']} px), IoU {local['iou']:.2f}"
+        f"{local['method']} ({report['best_model']}) on {local['n_scored']} test lesions: "
+        f"pointing game {local['pointing_game']:.0%} (within {local['tolerance_px']} px), "
+        f"IoU {local['iou']:.2f}"
     )
     log(f"done in {report['total_seconds']:.0f} s; report: {out / 'report.json'}")
     log(f"pictures: {out}/*_training.png, {out}/*_confusion.png, {out / 'gradcam'}/")

@@ -274,7 +274,9 @@ def to_tf_dataset(
     dataset = dataset.batch(batch_size)
     if augment is not None:
         dataset = dataset.map(
-            lambda x, meta, y: (augment(x), meta, y), num_parallel_calls=tf.data.AUTOTUNE
+            lambda x, meta, y: (augment(x), meta, y),
+            num_parallel_calls=tf.data.AUTOTUNE,
+            deterministic=True,  # random draws in batch order, whatever the threads do
         )
     if channels == 3:
         dataset = dataset.map(lambda x, meta, y: (_to_rgb(x), meta, y))
