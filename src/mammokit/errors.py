@@ -2,7 +2,8 @@
 
 Every error the library raises on purpose derives from :class:`MammokitError`, itself a
 :class:`ValueError`, so ``except mammokit.MammokitError`` catches them all and code that
-already catches ``ValueError`` keeps working.
+already catches ``ValueError`` keeps working. Each situation has one class, defined here;
+an invalid argument that fits none of them raises :class:`MammokitError` itself.
 """
 
 from __future__ import annotations
@@ -22,6 +23,18 @@ class DatasetError(MammokitError):
 
 class WeightsError(MammokitError):
     """Model weights could not be found, downloaded or loaded."""
+
+
+class PreprocessError(MammokitError):
+    """An array handed to a preprocessing function is not a usable grayscale image."""
+
+
+class ModelConfigError(MammokitError):
+    """A model builder was asked for a model it cannot build (unknown name, bad arguments)."""
+
+
+class ModelLoadError(MammokitError):
+    """A model file is missing, not a model, or loading it would run arbitrary code."""
 
 
 class MissingDependencyError(MammokitError, ImportError):

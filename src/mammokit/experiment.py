@@ -17,6 +17,7 @@ import tensorflow as tf
 
 from mammokit.datasets import CLASSES, class_weights
 from mammokit.datasets.records import label_indices
+from mammokit.errors import MammokitError
 from mammokit.metrics import evaluation_report, plot_confusion_matrix
 from mammokit.training import compile_classifier, fit, plot_history
 
@@ -119,7 +120,7 @@ def evaluate_model(
     probabilities = model.predict(data, verbose=0)
     truth = label_indices(records)
     if len(probabilities) != len(truth):
-        raise ValueError(f"{len(probabilities)} predictions for {len(truth)} records")
+        raise MammokitError(f"{len(probabilities)} predictions for {len(truth)} records")
     report = evaluation_report(truth, probabilities, CLASSES)
     plot_confusion_matrix(
         report["confusion_matrix"],

@@ -20,7 +20,7 @@ import pandas as pd
 import tensorflow as tf
 
 from mammokit.datasets.records import CLASSES
-from mammokit.errors import MammokitError, require
+from mammokit.errors import MammokitError, ModelLoadError, require
 
 __all__ = ["Predictor", "read_serving_config", "to_onnx", "to_saved_model", "to_tflite"]
 
@@ -228,7 +228,7 @@ class Predictor:
     def __init__(self, path: str | os.PathLike, num_threads: int | None = None) -> None:
         self.path = Path(path)
         if not self.path.is_file():
-            raise MammokitError(f"{self.path}: no such model file")
+            raise ModelLoadError(f"{self.path}: no such model file")
         threads = num_threads or os.cpu_count() or 1
         suffix = self.path.suffix.lower()
         if suffix == ".keras":
@@ -238,7 +238,7 @@ class Predictor:
         elif suffix == ".onnx":
             self._run, shape = self._onnx(threads)
         else:
-            raise MammokitError(
+            raise ModelLoadError(
                 f"{self.path}: unsupported model file (use .keras, .tflite or .onnx)"
             )
         self.config = read_serving_config(self.path) or {
@@ -269,7 +269,7 @@ class Predictor:
                 warnings.simplefilter("ignore")
                 interpreter = Interpreter(model_path=str(self.path), num_threads=threads)
         except ValueError as err:
-            raise MammokitError(f"{self.path}: not a readable TFLite model ({err})") from err
+            raise ModelLoadError(f"{self.path}: not a readable TFLite model ({err})") from err
         interpreter.allocate_tensors()
         source = interpreter.get_input_details()[0]
         target = interpreter.get_output_details()[0]
@@ -294,7 +294,7 @@ class Predictor:
                 str(self.path), options, providers=["CPUExecutionProvider"]
             )
         except Exception as err:  # onnxruntime raises its own exception types
-            raise MammokitError(f"{self.path}: not a readable ONNX model ({err})") from err
+            raise ModelLoadError(f"{self.path}: not a readable ONNX model ({err})") from err
         name = session.get_inputs()[0].name
         shape = session.get_inputs()[0].shape[1:]
         return (lambda images: session.run(None, {name: images})[0]), shape

@@ -18,7 +18,7 @@ from __future__ import annotations
 import cv2
 import numpy as np
 
-from mammokit.errors import MammokitError
+from mammokit.errors import PreprocessError
 
 __all__ = [
     "PreprocessError",
@@ -28,10 +28,6 @@ __all__ = [
     "flip_to_left",
     "remove_pectoral",
 ]
-
-
-class PreprocessError(MammokitError):
-    """An array handed to a preprocessing function is not a usable grayscale image."""
 
 
 def _check(image: np.ndarray, name: str = "image") -> np.ndarray:

@@ -32,6 +32,7 @@ import numpy as np
 import pandas as pd
 
 from mammokit.datasets.records import CLASSES
+from mammokit.errors import MammokitError
 
 __all__ = ["STYLE_BITS", "make_synthetic", "synthetic_mammogram"]
 
@@ -95,14 +96,14 @@ def synthetic_mammogram(
     True
     """
     if label not in CLASSES:
-        raise ValueError(f"label must be one of {CLASSES}, got {label!r}")
+        raise MammokitError(f"label must be one of {CLASSES}, got {label!r}")
     if side not in ("LEFT", "RIGHT") or view not in ("CC", "MLO"):
-        raise ValueError(f"side must be LEFT/RIGHT and view CC/MLO, got {side!r}, {view!r}")
+        raise MammokitError(f"side must be LEFT/RIGHT and view CC/MLO, got {side!r}, {view!r}")
     height, width = image_size
     if height < 32 or width < 32:
-        raise ValueError(f"image_size must be at least 32x32, got {image_size}")
+        raise MammokitError(f"image_size must be at least 32x32, got {image_size}")
     if style not in STYLE_BITS:
-        raise ValueError(f"style must be one of {tuple(STYLE_BITS)}, got {style!r}")
+        raise MammokitError(f"style must be one of {tuple(STYLE_BITS)}, got {style!r}")
     rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
 
     image, breast, thickness = _breast(rng, height, width, view, density)
@@ -172,13 +173,13 @@ def make_synthetic(
     ['Benign', 'Cancer', 'DataWMask.xlsx', 'Normal']
     """
     if n_patients < 3:
-        raise ValueError(f"n_patients must be >= 3 so every class is present, got {n_patients}")
+        raise MammokitError(f"n_patients must be >= 3 so every class is present, got {n_patients}")
     if style not in STYLE_BITS:
-        raise ValueError(f"style must be one of {tuple(STYLE_BITS)}, got {style!r}")
+        raise MammokitError(f"style must be one of {tuple(STYLE_BITS)}, got {style!r}")
     bits = STYLE_BITS[style]
     unknown = [v for v in variants if v not in _VARIANT_DIRS]
     if unknown or not variants:
-        raise ValueError(f"variants must be a non-empty subset of {tuple(_VARIANT_DIRS)}")
+        raise MammokitError(f"variants must be a non-empty subset of {tuple(_VARIANT_DIRS)}")
     out_dir = Path(out_dir)
     patient_seeds = np.random.SeedSequence(seed).spawn(n_patients)
     rows = []

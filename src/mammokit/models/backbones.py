@@ -12,6 +12,7 @@ from dataclasses import dataclass
 
 import keras
 
+from mammokit.errors import ModelConfigError
 from mammokit.models.layers import BackbonePreprocessing, GrayToRGB, global_pooling
 from mammokit.models.weights import (
     build_with_imagenet,
@@ -103,13 +104,13 @@ def backbone_classifier(
     (None, 3)
     """
     if name not in BACKBONES:
-        raise ValueError(f"unknown backbone {name!r}; choose one of {sorted(BACKBONES)}")
+        raise ModelConfigError(f"unknown backbone {name!r}; choose one of {sorted(BACKBONES)}")
     spec = BACKBONES[name]
     height, width, channels = input_shape
     if channels not in (1, 3):
-        raise ValueError(f"input_shape must have 1 or 3 channels, got {input_shape}")
+        raise ModelConfigError(f"input_shape must have 1 or 3 channels, got {input_shape}")
     if min(height, width) < spec.min_size:
-        raise ValueError(f"{name} needs inputs of at least {spec.min_size}x{spec.min_size}")
+        raise ModelConfigError(f"{name} needs inputs of at least {spec.min_size}x{spec.min_size}")
     check_weights_argument(weights)
 
     inputs = keras.Input(shape=input_shape, name="image")

@@ -7,6 +7,7 @@ from collections.abc import Sequence
 
 import keras
 
+from mammokit.errors import ModelConfigError
 from mammokit.models.layers import global_pooling
 from mammokit.models.weights import check_weights_argument, load_backbone_weights
 
@@ -60,9 +61,9 @@ def cnn_classifier(
     ((None, 3), (None, 16, 16, 16))
     """
     if not filters:
-        raise ValueError("filters must name at least one conv block")
+        raise ModelConfigError("filters must name at least one conv block")
     if input_shape[-1] not in (1, 3):
-        raise ValueError(f"input_shape must have 1 or 3 channels, got {input_shape}")
+        raise ModelConfigError(f"input_shape must have 1 or 3 channels, got {input_shape}")
     check_weights_argument(weights)
     inputs = keras.Input(shape=input_shape, name="image")
     x = keras.layers.Rescaling(1.0 / 255.0, name="rescale")(inputs)

@@ -5,6 +5,8 @@ from __future__ import annotations
 import keras
 from keras.applications import imagenet_utils
 
+from mammokit.errors import ModelConfigError
+
 __all__ = ["BackbonePreprocessing", "GrayToRGB", "global_pooling"]
 
 
@@ -30,7 +32,7 @@ class BackbonePreprocessing(keras.layers.Layer):
     def __init__(self, mode: str = "tf", **kwargs) -> None:
         super().__init__(**kwargs)
         if mode not in ("tf", "caffe", "torch", "none"):
-            raise ValueError(f"mode must be 'tf', 'caffe', 'torch' or 'none', got {mode!r}")
+            raise ModelConfigError(f"mode must be 'tf', 'caffe', 'torch' or 'none', got {mode!r}")
         self.mode = mode
 
     def call(self, inputs):
@@ -72,5 +74,5 @@ def global_pooling(kind: str) -> keras.layers.Layer:
     """
     layers = {"avg": keras.layers.GlobalAveragePooling2D, "max": keras.layers.GlobalMaxPooling2D}
     if kind not in layers:
-        raise ValueError(f"pooling must be 'avg' or 'max', got {kind!r}")
+        raise ModelConfigError(f"pooling must be 'avg' or 'max', got {kind!r}")
     return layers[kind](name="global_pool")

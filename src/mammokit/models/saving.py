@@ -13,13 +13,9 @@ import keras
 import mammokit.losses
 import mammokit.metrics
 import mammokit.models.layers  # noqa: F401
-from mammokit.errors import MammokitError
+from mammokit.errors import ModelLoadError
 
 __all__ = ["ModelLoadError", "load_model"]
-
-
-class ModelLoadError(MammokitError):
-    """A file is not a loadable Keras model, or loading it would run arbitrary code."""
 
 
 def load_model(path: str | os.PathLike, allow_unsafe: bool = False) -> keras.Model:
