@@ -2,13 +2,33 @@ import json
 
 import pytest
 
-from mammokit.cli import MODEL_CHOICES, main
+from mammokit.cli import main
+from mammokit.registry import MODELS, ModelEntry, ModelOption, register_model
 
 
-def test_model_choices_follow_the_registry():
-    from mammokit.models import BACKBONES
+def test_the_registry_drives_train_help(capsys):
+    entry = ModelEntry(
+        "tiny_test_net",
+        "mammokit.models.cnn:cnn_classifier",
+        "a model registered by a test",
+        options=(ModelOption("depth_scale", float, 1.0, "test-only option"),),
+    )
+    register_model(entry)
+    try:
+        with pytest.raises(SystemExit):
+            main(["train", "--help"])
+    finally:
+        del MODELS["tiny_test_net"]
+    help_text = " ".join(capsys.readouterr().out.split())
+    assert "tiny_test_net: a model registered by a test" in help_text
+    assert "--depth-scale" in help_text and "(tiny_test_net; default 1.0)" in help_text
+    assert "--alpha" in help_text and "mobilenet, mobilenet_v2" in help_text
 
-    assert set(MODEL_CHOICES) == {"cnn", *BACKBONES}
+
+def test_an_option_of_another_model_is_refused(synthetic_root, tmp_path, capsys):
+    status = main(["train", str(synthetic_root), "--out", str(tmp_path), "--alpha", "0.5"])
+    assert status == 2
+    assert "--alpha does not apply to --model cnn" in capsys.readouterr().err
 
 
 @pytest.fixture(scope="module")

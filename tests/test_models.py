@@ -4,14 +4,16 @@ import numpy as np
 import pytest
 from keras.src.legacy.saving import legacy_h5_format
 
-from mammokit.errors import WeightsError
+from mammokit.errors import ModelConfigError, WeightsError
 from mammokit.models import (
-    BACKBONES,
+    available_models,
     backbone_classifier,
     cnn_classifier,
+    create_classifier,
     mobilenet_classifier,
     unfreeze,
 )
+from mammokit.registry import model_entry
 
 
 @pytest.fixture(scope="module")
@@ -43,13 +45,25 @@ def test_cnn_outputs_probabilities():
     np.testing.assert_allclose(probabilities.sum(axis=1), 1.0, rtol=1e-5)
 
 
-@pytest.mark.parametrize("name", sorted(BACKBONES))
-def test_every_backbone_builds_flat(name):
-    size = 75 if name == "inception_v3" else 32
-    extra = {"alpha": 0.35} if name == "mobilenet_v2" else {}
-    model = backbone_classifier(name, input_shape=(size, size, 1), weights=None, **extra)
+@pytest.mark.parametrize("name", available_models())
+def test_every_registered_model_builds_flat(name):
+    entry = model_entry(name)
+    size = max(32, entry.min_size)
+    extra = {"alpha": 0.35} if "alpha" in {o.name for o in entry.options} else {}
+    model = create_classifier(name, input_shape=(size, size, 1), weights=None, **extra)
     assert model.output_shape == (None, 3)
     assert not any(isinstance(layer, keras.Model) for layer in model.layers)
+
+
+def test_registry_errors_and_the_deprecated_backbones_table():
+    with pytest.raises(ModelConfigError, match="unknown model 'alexnet'.*cnn"):
+        create_classifier("alexnet")
+    with pytest.raises(ModelConfigError, match="not a backbone"):
+        backbone_classifier("cnn", input_shape=(32, 32, 3), weights=None)
+    with pytest.deprecated_call():
+        from mammokit.models import BACKBONES
+    assert set(BACKBONES) == set(available_models()) - {"cnn"}
+    assert BACKBONES["vgg19"].preprocessing == "caffe"
 
 
 def test_imagenet_offline_fails_with_instructions(monkeypatch):

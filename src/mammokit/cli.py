@@ -11,18 +11,7 @@ from pathlib import Path
 from mammokit import __version__
 from mammokit.cam_methods import DEFAULT_METHOD, METHODS
 from mammokit.errors import MammokitError
-
-#: ``mammokit train --model`` choices: the CNN and every backbone of
-#: :data:`mammokit.models.BACKBONES` (kept here so ``mammokit --help`` needs no TensorFlow).
-MODEL_CHOICES = (
-    "cnn",
-    "efficientnet_b0",
-    "inception_v3",
-    "mobilenet",
-    "mobilenet_v2",
-    "resnet50",
-    "vgg19",
-)
+from mammokit.registry import MODELS, available_models, model_entry
 
 
 def _demo(args: argparse.Namespace) -> int:
@@ -36,15 +25,28 @@ def _weights(value: str) -> str | None:
     return None if value.lower() == "none" else value
 
 
-def _build_model(args: argparse.Namespace, size: int):
-    from mammokit import models
+def _model_options(args: argparse.Namespace) -> dict:
+    """The registry options given on the command line, refused for a model without them."""
+    entry = model_entry(args.model)
+    own = {option.name for option in entry.options}
+    given = {
+        option.name: getattr(args, option.name)
+        for model in MODELS.values()
+        for option in model.options
+        if getattr(args, option.name, None) is not None
+    }
+    foreign = sorted(set(given) - own)
+    if foreign:
+        flags = ", ".join(f"--{name.replace('_', '-')}" for name in foreign)
+        raise MammokitError(f"{flags} does not apply to --model {args.model}")
+    return given
 
-    shape = (size, size, 3)
-    if args.model == "cnn":
-        return models.cnn_classifier(input_shape=shape, weights=args.weights)
-    options = {"alpha": args.alpha} if args.model in ("mobilenet", "mobilenet_v2") else {}
-    return models.backbone_classifier(
-        args.model, input_shape=shape, weights=args.weights, **options
+
+def _build_model(args: argparse.Namespace, size: int):
+    from mammokit.models import create_classifier
+
+    return create_classifier(
+        args.model, input_shape=(size, size, 3), weights=args.weights, **_model_options(args)
     )
 
 
@@ -55,6 +57,7 @@ def _train(args: argparse.Namespace) -> int:
     from mammokit.datasets.augment import default_augmenter
     from mammokit.experiment import train_and_evaluate
 
+    _model_options(args)  # a wrong option fails before any data is read
     records = datasets.load_records(args.data, variant=args.variant)
     print(
         f"read {len(records)} images of {records['patient_id'].nunique()} patients from {args.data}"
@@ -65,6 +68,7 @@ def _train(args: argparse.Namespace) -> int:
     for part, table in (("train", train), ("val", val), ("test", test)):
         datasets.save_records(table, out / f"{part}.csv")
     print(f"split by patient: {len(train)} train, {len(val)} validation, {len(test)} test images")
+    args.image_size = args.image_size or model_entry(args.model).input_size
     size = (args.image_size, args.image_size)
     augment = default_augmenter(seed=args.seed) if args.augment else None
     train_data = datasets.to_tf_dataset(
@@ -127,6 +131,10 @@ def _explain(args: argparse.Namespace) -> int:
     from mammokit.intensity import read_scaled
     from mammokit.models import load_model
 
+    opacity = args.opacity
+    if args.alpha is not None:
+        print("mammokit: explain --alpha is deprecated; use --opacity", file=sys.stderr)
+        opacity = args.alpha
     model = load_model(args.model)
     _, height, width, channels = model.input_shape
     out = Path(args.out)
@@ -139,7 +147,7 @@ def _explain(args: argparse.Namespace) -> int:
         probabilities = model.predict(batch, verbose=0)[0]
         heatmap = grad_cam(model, batch, args.class_index, args.layer, args.method)[0]
         shown, _ = standard_preprocess(read_scaled(path)[0], side)
-        picture = overlay(shown, heatmap, alpha=args.alpha)
+        picture = overlay(shown, heatmap, opacity=opacity)
         target = out / f"{Path(path).stem}_{args.method.replace('+', 'p')}.png"
         cv2.imwrite(str(target), cv2.cvtColor(picture, cv2.COLOR_RGB2BGR))
         predicted = CLASSES[int(np.argmax(probabilities))]
@@ -229,6 +237,21 @@ def _progress(steps: range, total: int, batch_size: int):
         print(file=sys.stderr)
 
 
+def _add_model_options(parser: argparse.ArgumentParser) -> None:
+    """One flag per option of the registry's models, saying which models take it."""
+    takers: dict[str, list] = {}
+    for entry in MODELS.values():
+        for option in entry.options:
+            takers.setdefault(option.name, [option]).append(entry.name)
+    for name, (option, *models) in takers.items():
+        parser.add_argument(
+            f"--{name.replace('_', '-')}",
+            type=option.type,
+            default=None,
+            help=f"{option.help} ({', '.join(models)}; default {option.default})",
+        )
+
+
 def _report_skipped(records) -> None:
     skipped = records.attrs.get("skipped", [])
     if skipped:
@@ -275,11 +298,19 @@ def build_parser() -> argparse.ArgumentParser:
         ),
     )
     train.add_argument("data", help="dataset folder or records CSV")
-    train.add_argument("--model", default="cnn", choices=MODEL_CHOICES)
+    train.add_argument(
+        "--model",
+        default="cnn",
+        choices=available_models(),
+        metavar="MODEL",
+        help="; ".join(f"{entry.name}: {entry.description}" for entry in MODELS.values()),
+    )
     train.add_argument("--out", default="mammokit-run", help="output folder")
     train.add_argument("--epochs", type=int, default=30)
     train.add_argument("--patience", type=int, default=5, help="early-stopping patience")
-    train.add_argument("--image-size", type=int, default=224, help="square input size")
+    train.add_argument(
+        "--image-size", type=int, default=None, help="square input size (default: the model's)"
+    )
     train.add_argument("--batch-size", type=int, default=32)
     train.add_argument("--learning-rate", type=float, default=1e-3)
     train.add_argument(
@@ -288,7 +319,7 @@ def build_parser() -> argparse.ArgumentParser:
         default=None,
         help="'imagenet', a local weights file, or 'none' (default) for random weights",
     )
-    train.add_argument("--alpha", type=float, default=1.0, help="MobileNet width multiplier")
+    _add_model_options(train)
     train.add_argument("--variant", default="jpeg8", choices=["jpeg8", "png16"])
     train.add_argument("--val-size", type=float, default=0.15)
     train.add_argument("--test-size", type=float, default=0.15)
@@ -324,7 +355,10 @@ def build_parser() -> argparse.ArgumentParser:
     explain.add_argument("--method", default=DEFAULT_METHOD, choices=METHODS)
     explain.add_argument("--class-index", type=int, default=None, help="default: predicted class")
     explain.add_argument("--layer", default=None, help="default: last convolutional layer")
-    explain.add_argument("--alpha", type=float, default=0.4, help="heatmap opacity")
+    explain.add_argument("--opacity", type=float, default=0.4, help="heatmap opacity, 0 to 1")
+    explain.add_argument(
+        "--alpha", type=float, default=None, help="deprecated: use --opacity (removed in 0.3)"
+    )
     explain.set_defaults(handler=_explain)
 
     export = commands.add_parser(

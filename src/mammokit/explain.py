@@ -247,7 +247,12 @@ def _targets(model: keras.Model, class_index: int | Sequence[int] | None, n: int
 
 
 def overlay(
-    image: np.ndarray, heatmap: np.ndarray, alpha: float = 0.4, colormap: int = cv2.COLORMAP_JET
+    image: np.ndarray,
+    heatmap: np.ndarray,
+    opacity: float = 0.4,
+    colormap: int = cv2.COLORMAP_JET,
+    *,
+    alpha: float | None = None,
 ) -> np.ndarray:
     """Blend a heatmap over a grayscale (8- or 16-bit) or RGB image.
 
@@ -258,10 +263,12 @@ def overlay(
         scaled).
     heatmap
         ``(h, w)`` values in [0, 1]; resized to the image.
-    alpha
-        Weight of the heatmap colours (0 shows only the image).
+    opacity
+        Weight of the heatmap colours, 0 to 1 (0 shows only the image).
     colormap
         An OpenCV colormap, default ``cv2.COLORMAP_JET``.
+    alpha
+        Deprecated name of ``opacity`` (mammokit 0.1); removed in 0.3.
 
     Returns
     -------
@@ -275,8 +282,15 @@ def overlay(
     >>> out.shape, out.dtype
     ((8, 8, 3), dtype('uint8'))
     """
-    if not 0.0 <= alpha <= 1.0:
-        raise MammokitError(f"alpha must be in [0, 1], got {alpha}")
+    if alpha is not None:
+        warnings.warn(
+            "overlay(alpha=...) is deprecated and will be removed in 0.3; use opacity=...",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        opacity = alpha
+    if not 0.0 <= opacity <= 1.0:
+        raise MammokitError(f"opacity must be in [0, 1], got {opacity}")
     image = np.asarray(image)
     if image.ndim == 3 and image.shape[2] == 1:
         image = image[..., 0]
@@ -291,7 +305,7 @@ def overlay(
     heat = cv2.resize(np.nan_to_num(heatmap), (width, height), interpolation=cv2.INTER_LINEAR)
     heat = np.round(np.clip(heat, 0.0, 1.0) * 255).astype(np.uint8)
     colours = cv2.cvtColor(cv2.applyColorMap(heat, colormap), cv2.COLOR_BGR2RGB)
-    return cv2.addWeighted(rgb, 1.0 - alpha, colours, alpha, 0.0)
+    return cv2.addWeighted(rgb, 1.0 - opacity, colours, opacity, 0.0)
 
 
 def localization_scores(

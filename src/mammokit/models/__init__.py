@@ -7,21 +7,32 @@ Examples
 (None, 3)
 """
 
-from mammokit.models.backbones import BACKBONES, backbone_classifier
+from mammokit.models.backbones import backbone_classifier
 from mammokit.models.cnn import cnn_classifier
 from mammokit.models.layers import BackbonePreprocessing, GrayToRGB
 from mammokit.models.mobilenet import mobilenet_classifier
 from mammokit.models.saving import ModelLoadError, load_model
 from mammokit.models.tuning import unfreeze
+from mammokit.registry import available_models, create_classifier, register_model
 
 __all__ = [
-    "BACKBONES",
     "BackbonePreprocessing",
     "GrayToRGB",
     "ModelLoadError",
+    "available_models",
     "backbone_classifier",
     "cnn_classifier",
+    "create_classifier",
     "load_model",
     "mobilenet_classifier",
+    "register_model",
     "unfreeze",
 ]
+
+
+def __getattr__(name: str) -> object:
+    if name == "BACKBONES":  # deprecated: warns in mammokit.models.backbones
+        from mammokit.models import backbones
+
+        return backbones.__getattr__(name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

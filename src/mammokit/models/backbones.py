@@ -8,6 +8,7 @@ which Grad-CAM (tf-keras-vis) needs under Keras 3.
 from __future__ import annotations
 
 import os
+import warnings
 from dataclasses import dataclass
 
 import keras
@@ -19,8 +20,9 @@ from mammokit.models.weights import (
     check_weights_argument,
     load_backbone_weights,
 )
+from mammokit.registry import MODELS, model_entry
 
-__all__ = ["BACKBONES", "BackboneSpec", "backbone_classifier"]
+__all__ = ["BackboneSpec", "backbone_classifier"]
 
 #: Names of the head layers the builders add on top of a backbone.
 HEAD_LAYERS = ("global_pool", "head_dropout", "predictions")
@@ -28,22 +30,30 @@ HEAD_LAYERS = ("global_pool", "head_dropout", "predictions")
 
 @dataclass(frozen=True)
 class BackboneSpec:
-    """How to build one backbone: its ``keras.applications`` constructor and input scaling."""
+    """How to build one backbone: its ``keras.applications`` constructor and input scaling.
+
+    Deprecated with :data:`BACKBONES`: :class:`mammokit.registry.ModelEntry` holds the same.
+    """
 
     constructor: str
     preprocessing: str
     min_size: int
 
 
-#: Backbones :func:`backbone_classifier` knows, by name.
-BACKBONES: dict[str, BackboneSpec] = {
-    "mobilenet": BackboneSpec("MobileNet", "tf", 32),
-    "mobilenet_v2": BackboneSpec("MobileNetV2", "tf", 32),
-    "vgg19": BackboneSpec("VGG19", "caffe", 32),
-    "resnet50": BackboneSpec("ResNet50", "caffe", 32),
-    "inception_v3": BackboneSpec("InceptionV3", "tf", 75),
-    "efficientnet_b0": BackboneSpec("EfficientNetB0", "none", 32),
-}
+def __getattr__(name: str) -> object:
+    if name == "BACKBONES":
+        warnings.warn(
+            "mammokit.models.BACKBONES is deprecated and will be removed in 0.3; use "
+            "mammokit.models.available_models() and mammokit.registry.model_entry(name)",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        return {
+            key: BackboneSpec(entry.backbone, entry.preprocessing, entry.min_size)
+            for key, entry in MODELS.items()
+            if entry.backbone
+        }
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def backbone_classifier(
@@ -61,8 +71,9 @@ def backbone_classifier(
     Parameters
     ----------
     name
-        One of :data:`BACKBONES`: ``"mobilenet"``, ``"mobilenet_v2"``, ``"vgg19"``,
-        ``"resnet50"``, ``"inception_v3"``, ``"efficientnet_b0"``.
+        A backbone model of the registry (:func:`mammokit.models.available_models`):
+        ``"mobilenet"``, ``"mobilenet_v2"``, ``"vgg19"``, ``"resnet50"``, ``"inception_v3"``,
+        ``"efficientnet_b0"``.
     num_classes
         Number of output classes (default 3: Normal, Benign, Cancer).
     input_shape
@@ -103,9 +114,10 @@ def backbone_classifier(
     >>> model.output_shape
     (None, 3)
     """
-    if name not in BACKBONES:
-        raise ModelConfigError(f"unknown backbone {name!r}; choose one of {sorted(BACKBONES)}")
-    spec = BACKBONES[name]
+    spec = model_entry(name)
+    if spec.backbone is None:
+        backbones = [key for key, entry in MODELS.items() if entry.backbone]
+        raise ModelConfigError(f"{name!r} is not a backbone model; choose one of {backbones}")
     height, width, channels = input_shape
     if channels not in (1, 3):
         raise ModelConfigError(f"input_shape must have 1 or 3 channels, got {input_shape}")
@@ -116,7 +128,7 @@ def backbone_classifier(
     inputs = keras.Input(shape=input_shape, name="image")
     x = GrayToRGB(name="gray_to_rgb")(inputs)
     x = BackbonePreprocessing(spec.preprocessing, name="backbone_preprocessing")(x)
-    constructor = getattr(keras.applications, spec.constructor)
+    constructor = getattr(keras.applications, spec.backbone)
     options = {
         "include_top": False,
         "input_tensor": x,
@@ -124,7 +136,7 @@ def backbone_classifier(
         **backbone_kwargs,
     }
     if weights == "imagenet":
-        base = build_with_imagenet(constructor, spec.constructor, **options)
+        base = build_with_imagenet(constructor, spec.backbone, **options)
     else:
         base = constructor(weights=None, **options)
 
