@@ -22,12 +22,15 @@ __version__ = "0.1.0"
 _SUBMODULES = (
     "datasets",
     "errors",
+    "experiment",
     "explain",
     "export",
+    "intensity",
     "io",
     "losses",
     "metrics",
     "models",
+    "registry",
     "training",
 )
 
@@ -36,12 +39,15 @@ __all__ = ["MammokitError", "__version__", *_SUBMODULES]
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from mammokit import (  # noqa: F401
         datasets,
+        experiment,
         explain,
         export,
+        intensity,
         io,
         losses,
         metrics,
         models,
+        registry,
         training,
     )
 

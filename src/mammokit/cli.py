@@ -42,22 +42,11 @@ def _model_options(args: argparse.Namespace) -> dict:
     return given
 
 
-def _build_model(args: argparse.Namespace, size: int):
-    from mammokit.models import create_classifier
-
-    return create_classifier(
-        args.model, input_shape=(size, size, 3), weights=args.weights, **_model_options(args)
-    )
-
-
 def _train(args: argparse.Namespace) -> int:
-    import keras
-
     from mammokit import datasets
-    from mammokit.datasets.augment import default_augmenter
-    from mammokit.experiment import train_and_evaluate
+    from mammokit.experiment import TrainConfig, train_model
 
-    _model_options(args)  # a wrong option fails before any data is read
+    options = _model_options(args)  # a wrong option fails before any data is read
     records = datasets.load_records(args.data, variant=args.variant)
     print(
         f"read {len(records)} images of {records['patient_id'].nunique()} patients from {args.data}"
@@ -68,29 +57,18 @@ def _train(args: argparse.Namespace) -> int:
     for part, table in (("train", train), ("val", val), ("test", test)):
         datasets.save_records(table, out / f"{part}.csv")
     print(f"split by patient: {len(train)} train, {len(val)} validation, {len(test)} test images")
-    args.image_size = args.image_size or model_entry(args.model).input_size
-    size = (args.image_size, args.image_size)
-    augment = default_augmenter(seed=args.seed) if args.augment else None
-    train_data = datasets.to_tf_dataset(
-        train, size, args.batch_size, shuffle=True, seed=args.seed, cache=True, augment=augment
-    )
-    val_data = datasets.to_tf_dataset(val, size, args.batch_size, cache=True)
-    test_data = datasets.to_tf_dataset(test, size, args.batch_size)
-    keras.utils.set_random_seed(args.seed)
-    model = _build_model(args, args.image_size)
-    entry = train_and_evaluate(
-        model,
-        train,
-        train_data,
-        val_data,
-        test,
-        test_data,
-        out,
-        args.model,
+    size = args.image_size or model_entry(args.model).input_size
+    config = TrainConfig(
+        image_size=(size, size),
+        batch_size=args.batch_size,
         epochs=args.epochs,
         patience=args.patience,
         learning_rate=args.learning_rate,
-        batch_size=args.batch_size,
+        augment=args.augment,
+        seed=args.seed,
+    )
+    entry = train_model(
+        args.model, train, val, test, out, args.model, config, weights=args.weights, **options
     )
     print(f"test accuracy {entry['accuracy']:.1%} after {entry['epochs']} epochs")
     print(f"model: {out / (args.model + '.keras')}; report: {out / (args.model + '_report.json')}")

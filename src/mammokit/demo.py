@@ -83,10 +83,9 @@ def run_demo(
         epochs and training time, plus the dataset summary and Grad-CAM localization scores.
     """
 
-    from mammokit import datasets, explain, models
-    from mammokit.datasets.augment import default_augmenter
-    from mammokit.experiment import train_and_evaluate
-    from mammokit.training import make_reproducible
+    from mammokit import datasets, explain
+    from mammokit.experiment import TrainConfig, train_model
+    from mammokit.models import load_model
 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
@@ -104,28 +103,21 @@ def run_demo(
     )
     size = (config.input_size, config.input_size)
     weights = datasets.class_weights(train)
-
-    def training_data():
-        """Fresh, seeded datasets: each model sees the same shuffling and augmentation."""
-        return (
-            datasets.to_tf_dataset(
-                train,
-                size,
-                config.batch_size,
-                shuffle=True,
-                cache=True,
-                seed=seed,
-                augment=default_augmenter(seed=seed),
-            ),
-            datasets.to_tf_dataset(val, size, config.batch_size, cache=True),
-            datasets.to_tf_dataset(test, size, config.batch_size, cache=True),
-        )
-
-    builders = {
-        "cnn": lambda: models.cnn_classifier(input_shape=(*size, 3), filters=config.cnn_filters),
-        "mobilenet": lambda: models.mobilenet_classifier(
-            input_shape=(*size, 3), weights=None, alpha=config.mobilenet_alpha
-        ),
+    training = TrainConfig(
+        image_size=size,
+        batch_size=config.batch_size,
+        epochs=config.epochs,
+        patience=config.patience,
+        seed=seed,
+        verbose=verbose,
+    )
+    model_options = {  # registry name: builder options (momentum 0.9: trained from scratch)
+        "cnn": {"filters": config.cnn_filters},
+        "mobilenet": {
+            "weights": None,
+            "alpha": config.mobilenet_alpha,
+            "batch_norm_momentum": 0.9,
+        },
     }
     report: dict = {
         "dataset": {
@@ -140,54 +132,22 @@ def run_demo(
         "config": asdict(config),
         "models": {},
     }
-    trained = {}
-    for step, (name, build) in enumerate(builders.items(), start=3):
+    for step, (name, options) in enumerate(model_options.items(), start=3):
         log(f"[{step}/5] training {name} (weighted cross-entropy, early stopping on val loss)")
-        make_reproducible(seed)  # the one place seeds are set: same seed, same run
-        train_data, val_data, test_data = training_data()
-        model = build()
-        _speed_up_batch_norm(model)
-        entry = train_and_evaluate(
-            model,
-            train,
-            train_data,
-            val_data,
-            test,
-            test_data,
-            out,
-            name,
-            epochs=config.epochs,
-            patience=config.patience,
-            batch_size=config.batch_size,
-            verbose=verbose,
-        )
+        entry = train_model(name, train, val, test, out, config=training, **options)
         report["models"][name] = entry
-        trained[name] = model
         log(f"      {name}: test accuracy {entry['accuracy']:.1%} ({entry['train_seconds']:.0f} s)")
 
     best = max(report["models"], key=lambda n: report["models"][n]["accuracy"])
     log(f"[5/5] Grad-CAM of the best model ({best}) on test images")
     report["best_model"] = best
     report["localization"] = _explain_test_images(
-        trained[best], test, size, out / "gradcam", config.n_gradcam, explain
+        load_model(out / f"{best}.keras"), test, size, out / "gradcam", config.n_gradcam, explain
     )
     report["total_seconds"] = round(time.perf_counter() - started, 1)
     (out / "report.json").write_text(json.dumps(report, indent=2))
     _print_summary(report, out, log)
     return report
-
-
-def _speed_up_batch_norm(model) -> None:
-    """Let batch-norm statistics follow training faster (momentum 0.9 instead of 0.99).
-
-    Trained from scratch for a few hundred steps, Keras's default momentum leaves the moving
-    statistics far behind the weights, and validation predictions collapse to one class.
-    """
-    import keras
-
-    for layer in model.layers:
-        if isinstance(layer, keras.layers.BatchNormalization):
-            layer.momentum = 0.9
 
 
 def _explain_test_images(model, test, size, folder: Path, n_images: int, explain) -> dict:
@@ -204,7 +164,7 @@ def _explain_test_images(model, test, size, folder: Path, n_images: int, explain
         images.append(batch_images.numpy())
         masks.append(batch_masks.numpy()[..., 0])
     images, masks = np.concatenate(images), np.concatenate(masks)
-    heatmaps = explain.grad_cam(model, images)
+    heatmaps = explain.grad_cam(model, images, method=explain.DEFAULT_METHOD)
     tolerance = max(1, size[0] // 32)  # one cell of a 1/32 map: CAM peaks sit on lesion rims
     scores = explain.localization_scores(heatmaps, masks, tolerance=tolerance)
     predicted = model.predict(images, verbose=0).argmax(axis=1)
@@ -229,7 +189,12 @@ def _explain_test_images(model, test, size, folder: Path, n_images: int, explain
         tiles.append(big)
     if tiles:
         cv2.imwrite(str(folder / "overview.png"), cv2.cvtColor(np.hstack(tiles), cv2.COLOR_RGB2BGR))
-    return {**scores, "tolerance_px": tolerance, "method": "gradcam", "overlays": len(tiles)}
+    return {
+        **scores,
+        "tolerance_px": tolerance,
+        "method": explain.DEFAULT_METHOD,
+        "overlays": len(tiles),
+    }
 
 
 def _print_summary(report: dict, out: Path, log: Callable[[str], None]) -> None:

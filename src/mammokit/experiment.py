@@ -1,6 +1,20 @@
-"""Train, evaluate and save one classifier with everything written to one folder.
+"""Train, evaluate and save one classifier, with everything written to one folder.
 
-The shared core of ``mammokit demo`` and ``mammokit train``; usable from Python too.
+:func:`train_model` is the one entry for the whole job: records in, datasets built from one
+:class:`TrainConfig`, model trained with class weights and early stopping, evaluated on the
+test part, saved. ``mammokit train`` and ``mammokit demo`` run it; so can you.
+
+Examples
+--------
+>>> import tempfile
+>>> from mammokit.datasets import make_synthetic, read_mini_ddsm, split_by_patient
+>>> folder = tempfile.mkdtemp()
+>>> records = read_mini_ddsm(make_synthetic(folder, n_patients=9, image_size=(64, 48)))
+>>> train, val, test = split_by_patient(records, val_size=1 / 3, test_size=1 / 3, seed=0)
+>>> config = TrainConfig(image_size=(32, 32), batch_size=4, epochs=1, verbose=0)
+>>> entry = train_model("cnn", train, val, test, folder, config=config, filters=(4,))
+>>> entry["epochs"], sorted(entry["evaluation"]["per_class"])
+(1, ['Benign', 'Cancer', 'Normal'])
 """
 
 from __future__ import annotations
@@ -8,6 +22,8 @@ from __future__ import annotations
 import json
 import os
 import time
+import warnings
+from dataclasses import dataclass
 from pathlib import Path
 
 import keras
@@ -19,9 +35,124 @@ from mammokit.datasets import CLASSES, class_weights
 from mammokit.datasets.records import label_indices
 from mammokit.errors import MammokitError
 from mammokit.metrics import evaluation_report, plot_confusion_matrix
-from mammokit.training import compile_classifier, fit, plot_history
+from mammokit.training import compile_classifier, fit, make_reproducible, plot_history
 
-__all__ = ["evaluate_model", "train_and_evaluate"]
+__all__ = ["TrainConfig", "evaluate_model", "train_and_evaluate", "train_model"]
+
+
+@dataclass(frozen=True)
+class TrainConfig:
+    """How :func:`train_model` builds its datasets and trains.
+
+    Attributes
+    ----------
+    image_size
+        ``(height, width)`` the images are resized to.
+    batch_size
+        Images per batch; the learning-rate schedule is derived from it and the records.
+    epochs, patience
+        At most ``epochs`` epochs; stop after ``patience`` without a better validation loss.
+    learning_rate
+        Adam's initial rate, decayed by a cosine schedule over the run.
+    augment
+        Random flips, rotations, zoom and contrast on the training part
+        (:func:`mammokit.datasets.augment.default_augmenter`).
+    channels
+        1 or 3 input channels.
+    intensity
+        The 0..255 intensity rule (:mod:`mammokit.intensity`).
+    seed
+        Seeds the model's weights, shuffling and augmentation (:func:`make_reproducible`).
+    verbose
+        Keras's verbosity for training.
+    """
+
+    image_size: tuple[int, int] = (224, 224)
+    batch_size: int = 32
+    epochs: int = 30
+    patience: int = 5
+    learning_rate: float = 1e-3
+    augment: bool = True
+    channels: int = 3
+    intensity: str | tuple[float, float] = "bits"
+    seed: int = 0
+    verbose: int | str = "auto"
+
+
+def train_model(
+    model: keras.Model | str,
+    train_records: pd.DataFrame,
+    val_records: pd.DataFrame,
+    test_records: pd.DataFrame,
+    out_dir: str | os.PathLike,
+    name: str | None = None,
+    config: TrainConfig = TrainConfig(),
+    **model_options,
+) -> dict:
+    """Train, evaluate and save one classifier from records.
+
+    Parameters
+    ----------
+    model
+        A registry name (:func:`mammokit.models.available_models`), built after seeding with
+        ``config.seed`` for ``config.image_size`` and ``config.channels``; or a built model
+        (seed before building it, with :func:`mammokit.training.make_reproducible`, for a
+        reproducible run).
+    train_records, val_records, test_records
+        The parts of a split (:func:`mammokit.datasets.split_by_patient`).
+    out_dir
+        Folder for ``<name>.keras``, ``<name>_training.png``, ``<name>_confusion.png``,
+        ``<name>_history.csv`` and ``<name>_report.json``.
+    name
+        Prefix of the files; default the registry name or the model's name.
+    config
+        Sizes and training settings, :class:`TrainConfig`.
+    **model_options
+        Passed to the builder when ``model`` is a name (e.g. ``alpha=0.25``, ``weights=None``).
+
+    Returns
+    -------
+    dict
+        ``accuracy``, ``epochs``, ``train_seconds`` and the full ``evaluation``
+        (:func:`mammokit.metrics.evaluation_report`).
+    """
+    from mammokit.datasets.augment import default_augmenter
+    from mammokit.datasets.pipeline import to_tf_dataset
+
+    make_reproducible(config.seed)  # before datasets and model: the same seed, the same run
+    size = tuple(config.image_size)
+    common = {"channels": config.channels, "intensity": config.intensity}
+    augment = default_augmenter(seed=config.seed) if config.augment else None
+    train_data = to_tf_dataset(
+        train_records,
+        size,
+        config.batch_size,
+        shuffle=True,
+        cache=True,
+        seed=config.seed,
+        augment=augment,
+        **common,
+    )
+    val_data = to_tf_dataset(val_records, size, config.batch_size, cache=True, **common)
+    test_data = to_tf_dataset(test_records, size, config.batch_size, **common)
+    if isinstance(model, str):
+        from mammokit.registry import create_classifier
+
+        name = name or model
+        model = create_classifier(model, input_shape=(*size, config.channels), **model_options)
+    elif model_options:
+        raise MammokitError(f"model options {sorted(model_options)} need a model name, not a model")
+    return _train_evaluate_save(
+        model,
+        train_records,
+        train_data,
+        val_data,
+        test_records,
+        test_data,
+        Path(out_dir),
+        name or model.name,
+        config,
+    )
 
 
 def train_and_evaluate(
@@ -39,10 +170,11 @@ def train_and_evaluate(
     batch_size: int = 32,
     verbose: int | str = "auto",
 ) -> dict:
-    """Compile with class weights, train with early stopping, evaluate on the test part.
+    """Deprecated (removed in 0.3): use :func:`train_model`, which builds its own datasets.
 
-    Writes ``<name>.keras``, ``<name>_training.png``, ``<name>_confusion.png`` and
-    ``<name>_history.csv`` into ``out_dir``.
+    Compile with class weights, train with early stopping, evaluate on the test part. It takes
+    datasets and records in matching pairs, and derives the learning-rate schedule from
+    ``batch_size``, which must be the datasets' batch size.
 
     Returns
     -------
@@ -59,23 +191,63 @@ def train_and_evaluate(
     >>> records = read_mini_ddsm(make_synthetic(folder, n_patients=3, image_size=(64, 48)))
     >>> data = to_tf_dataset(records, (32, 32), 4, channels=1)
     >>> model = cnn_classifier(input_shape=(32, 32, 1), filters=(4,))
-    >>> entry = train_and_evaluate(model, records, data, data, records, data, folder, "cnn",
-    ...                            epochs=1, verbose=0)
+    >>> import warnings
+    >>> with warnings.catch_warnings():
+    ...     warnings.simplefilter("ignore", DeprecationWarning)
+    ...     entry = train_and_evaluate(model, records, data, data, records, data, folder, "cnn",
+    ...                                epochs=1, verbose=0)
     >>> entry["epochs"], sorted(entry["evaluation"]["per_class"])
     (1, ['Benign', 'Cancer', 'Normal'])
     """
-    out = Path(out_dir)
+    warnings.warn(
+        "train_and_evaluate is deprecated and will be removed in 0.3; use train_model(model, "
+        "train_records, val_records, test_records, out_dir, name, TrainConfig(...))",
+        DeprecationWarning,
+        stacklevel=2,
+    )
+    config = TrainConfig(
+        epochs=epochs,
+        patience=patience,
+        learning_rate=learning_rate,
+        batch_size=batch_size,
+        verbose=verbose,
+    )
+    return _train_evaluate_save(
+        model,
+        train_records,
+        train_data,
+        val_data,
+        test_records,
+        test_data,
+        Path(out_dir),
+        name,
+        config,
+    )
+
+
+def _train_evaluate_save(
+    model: keras.Model,
+    train_records: pd.DataFrame,
+    train_data: tf.data.Dataset,
+    val_data: tf.data.Dataset,
+    test_records: pd.DataFrame,
+    test_data: tf.data.Dataset,
+    out: Path,
+    name: str,
+    config: TrainConfig,
+) -> dict:
     out.mkdir(parents=True, exist_ok=True)
-    steps = epochs * -(-len(train_records) // batch_size)
-    compile_classifier(model, class_weights(train_records), learning_rate, decay_steps=steps)
+    steps = config.epochs * -(-len(train_records) // config.batch_size)
+    weights = class_weights(train_records)
+    compile_classifier(model, weights, config.learning_rate, decay_steps=steps)
     tic = time.perf_counter()
     history = fit(
         model,
         train_data,
         val_data,
-        epochs=epochs,
-        patience=patience,
-        verbose=verbose,
+        epochs=config.epochs,
+        patience=config.patience,
+        verbose=config.verbose,
         callbacks=[keras.callbacks.CSVLogger(str(out / f"{name}_history.csv"))],
     )
     seconds = time.perf_counter() - tic

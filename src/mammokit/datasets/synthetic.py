@@ -31,12 +31,12 @@ import cv2
 import numpy as np
 import pandas as pd
 
+from mammokit.datasets.mini_ddsm import VARIANT_DIRS
 from mammokit.datasets.records import CLASSES
 from mammokit.errors import MammokitError
 
 __all__ = ["STYLE_BITS", "make_synthetic", "synthetic_mammogram"]
 
-_VARIANT_DIRS = {"jpeg8": "MINI-DDSM-Complete-JPEG-8", "png16": "MINI-DDSM-Complete-PNG-16"}
 _CLASS_PREFIX = {"Normal": "A", "Benign": "B", "Cancer": "C"}
 _VIEWS = (("LEFT", "CC"), ("LEFT", "MLO"), ("RIGHT", "CC"), ("RIGHT", "MLO"))
 #: Synthetic styles and the significant bits of their 16-bit PNGs.
@@ -177,9 +177,9 @@ def make_synthetic(
     if style not in STYLE_BITS:
         raise MammokitError(f"style must be one of {tuple(STYLE_BITS)}, got {style!r}")
     bits = STYLE_BITS[style]
-    unknown = [v for v in variants if v not in _VARIANT_DIRS]
+    unknown = [v for v in variants if v not in VARIANT_DIRS]
     if unknown or not variants:
-        raise MammokitError(f"variants must be a non-empty subset of {tuple(_VARIANT_DIRS)}")
+        raise MammokitError(f"variants must be a non-empty subset of {tuple(VARIANT_DIRS)}")
     out_dir = Path(out_dir)
     patient_seeds = np.random.SeedSequence(seed).spawn(n_patients)
     rows = []
@@ -191,12 +191,12 @@ def make_synthetic(
         density = int(rng.integers(1, 5))
         stem = f"{_CLASS_PREFIX[label]}_{case}_1"
         for variant in variants:
-            _write_ics(out_dir / _VARIANT_DIRS[variant] / label / case, stem, age, density, bits)
+            _write_ics(out_dir / VARIANT_DIRS[variant] / label / case, stem, age, density, bits)
         for side, view in _VIEWS:
             sample = synthetic_mammogram(label, side, view, image_size, density, rng, style)
             name = f"{stem}.{side}_{view}"
             for variant in variants:
-                folder = out_dir / _VARIANT_DIRS[variant] / label / case
+                folder = out_dir / VARIANT_DIRS[variant] / label / case
                 _write_view(folder, name, sample, variant, bits)
             relative = f"{label}\\{case}\\{name}"
             rows.append(
@@ -212,7 +212,7 @@ def make_synthetic(
                     "Density": density,
                 }
             )
-    sheet_dir = out_dir / _VARIANT_DIRS["jpeg8"]
+    sheet_dir = out_dir / VARIANT_DIRS["jpeg8"]
     sheet_dir.mkdir(parents=True, exist_ok=True)
     pd.DataFrame(rows).to_excel(sheet_dir / "DataWMask.xlsx", index=False)
     return out_dir

@@ -64,6 +64,7 @@ def backbone_classifier(
     freeze_base: bool = True,
     dropout: float = 0.2,
     pooling: str = "avg",
+    batch_norm_momentum: float | None = None,
     **backbone_kwargs,
 ) -> keras.Model:
     """An ImageNet backbone with global pooling, dropout and a softmax head.
@@ -92,6 +93,10 @@ def backbone_classifier(
     pooling
         Global pooling of the backbone's last feature map: ``"avg"`` (default, as the
         ImageNet heads) or ``"max"`` (better for small lesions when training from scratch).
+    batch_norm_momentum
+        Momentum of the backbone's batch-norm layers; ``None`` keeps Keras's (0.99). Trained
+        from random weights for a few hundred steps, 0.9 lets the moving statistics keep up
+        (Keras's 0.99 leaves them behind and validation predictions collapse to one class).
     **backbone_kwargs
         Passed to the ``keras.applications`` constructor (e.g. ``alpha`` for MobileNet).
 
@@ -140,6 +145,10 @@ def backbone_classifier(
     else:
         base = constructor(weights=None, **options)
 
+    if batch_norm_momentum is not None:
+        for layer in base.layers:
+            if isinstance(layer, keras.layers.BatchNormalization):
+                layer.momentum = batch_norm_momentum
     x = global_pooling(pooling)(base.output)
     x = keras.layers.Dropout(dropout, name=HEAD_LAYERS[1])(x)
     outputs = keras.layers.Dense(num_classes, activation="softmax", name=HEAD_LAYERS[2])(x)

@@ -22,6 +22,7 @@ def cnn_classifier(
     dropout: float = 0.5,
     pooling: str = "max",
     weights: str | os.PathLike | None = None,
+    batch_norm_momentum: float = 0.9,
 ) -> keras.Model:
     """A plain CNN: conv blocks (3x3 conv, batch norm, ReLU, 2x2 max-pool) and a dense head.
 
@@ -48,6 +49,10 @@ def cnn_classifier(
     weights
         ``None`` (random) or a ``*.weights.h5`` file saved from a model built with the same
         arguments.
+    batch_norm_momentum
+        Momentum of the moving statistics of the batch-norm layers. 0.9 (default) lets them
+        keep up with weights trained from scratch for a few hundred steps; Keras's 0.99 leaves
+        them behind, and validation predictions collapse to one class.
 
     Returns
     -------
@@ -72,7 +77,7 @@ def cnn_classifier(
         x = keras.layers.Conv2D(n_filters, 3, padding="same", use_bias=False, name=f"conv{block}")(
             x
         )
-        x = keras.layers.BatchNormalization(momentum=0.9, name=f"conv{block}_bn")(x)
+        x = keras.layers.BatchNormalization(momentum=batch_norm_momentum, name=f"conv{block}_bn")(x)
         x = keras.layers.ReLU(name="last_conv_relu" if last else f"conv{block}_relu")(x)
         if not last:
             x = keras.layers.MaxPooling2D(2, name=f"pool{block}")(x)

@@ -19,6 +19,7 @@ def mobilenet_classifier(
     freeze_base: bool = True,
     dropout: float = 0.2,
     pooling: str = "avg",
+    batch_norm_momentum: float | None = None,
 ) -> keras.Model:
     """MobileNet v1 + global pooling + dropout + softmax, as one flat Keras model.
 
@@ -41,6 +42,9 @@ def mobilenet_classifier(
         Dropout rate before the last dense layer.
     pooling
         ``"avg"`` (default) or ``"max"`` global pooling of the last feature map.
+    batch_norm_momentum
+        Momentum of the batch-norm layers; ``None`` keeps Keras's 0.99. Use 0.9 when
+        training from random weights (the demo does).
 
     Returns
     -------
@@ -61,5 +65,6 @@ def mobilenet_classifier(
         freeze_base=freeze_base,
         dropout=dropout,
         pooling=pooling,
+        batch_norm_momentum=batch_norm_momentum,
         alpha=alpha,
     )
