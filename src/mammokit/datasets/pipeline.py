@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import re
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass
 from pathlib import Path
 
 import cv2
@@ -215,52 +216,16 @@ def to_tf_dataset(
     if batch_size < 1:
         raise MammokitError(f"batch_size must be >= 1, got {batch_size}")
     check_intensity(intensity)
-    height, width = (int(v) for v in image_size)
-    paths = records["image_path"].astype(str).tolist()
-    sides = (
-        records["side"].fillna("").astype(str).tolist() if "side" in records else [""] * len(paths)
-    )
-    masks = (
-        [tuple(m) for m in records["mask_paths"]] if "mask_paths" in records else [()] * len(paths)
-    )
-    bits = (
-        pd.to_numeric(records["bits_stored"], errors="coerce").tolist()
-        if "bits_stored" in records
-        else [None] * len(paths)
-    )
-    labels = tf.one_hot(label_indices(records), len(CLASSES), dtype=tf.float32)
+    size = (int(image_size[0]), int(image_size[1]))
+    images = _ImageColumns.of(records)
     if validate:
-        _validate_files(paths + ([m for group in masks for m in group] if with_masks else []))
+        _validate_files(images.files(with_masks))
+    loader = _ExampleLoader(images, size, preprocess, intensity, with_masks)
+    labels = tf.one_hot(label_indices(records), len(CLASSES), dtype=tf.float32)
     columns = {name: _column_tensor(records, name) for name in metadata}
-
-    def load(index: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        i = int(index)
-        try:
-            return load_example(
-                paths[i],
-                sides[i],
-                masks[i] if with_masks else (),
-                (height, width),
-                preprocess,
-                intensity,
-                bits[i],
-            )
-        except MammokitError:
-            raise
-        except Exception as err:  # a preprocess callable failing on this file
-            raise ImageReadError(f"{paths[i]}: could not be prepared ({err})") from err
-
-    def load_tensor(index: tf.Tensor) -> tf.Tensor | tuple[tf.Tensor, tf.Tensor]:
-        if not with_masks:
-            image = tf.numpy_function(lambda i: load(i)[0], [index], tf.float32, stateful=False)
-            return tf.ensure_shape(image, (height, width))[..., tf.newaxis]
-        image, mask = tf.numpy_function(load, [index], (tf.float32, tf.float32), stateful=False)
-        image = tf.ensure_shape(image, (height, width))[..., tf.newaxis]
-        return image, tf.ensure_shape(mask, (height, width))[..., tf.newaxis]
-
-    dataset = tf.data.Dataset.range(len(paths)).map(
+    dataset = tf.data.Dataset.range(len(images.paths)).map(
         lambda i: (
-            load_tensor(i),
+            loader.tensors(i),
             {name: tf.gather(values, i) for name, values in columns.items()},
             tf.gather(labels, i),
         ),
@@ -270,7 +235,92 @@ def to_tf_dataset(
     if cache:
         dataset = dataset.cache("" if cache is True else str(Path(cache) / "mammokit-cache"))
     if shuffle:
-        dataset = dataset.shuffle(len(paths), seed=seed, reshuffle_each_iteration=True)
+        dataset = dataset.shuffle(len(images.paths), seed=seed, reshuffle_each_iteration=True)
+    return _batched(dataset, batch_size, augment, channels, bool(metadata))
+
+
+@dataclass(frozen=True)
+class _ImageColumns:
+    """What loading needs of each record: file, side, masks, stored bits."""
+
+    paths: list[str]
+    sides: list[str]
+    masks: list[tuple[str, ...]]
+    bits: list[float | None]
+
+    @classmethod
+    def of(cls, records: pd.DataFrame) -> _ImageColumns:
+        count = len(records)
+        return cls(
+            paths=records["image_path"].astype(str).tolist(),
+            sides=records["side"].fillna("").astype(str).tolist()
+            if "side" in records
+            else [""] * count,
+            masks=[tuple(m) for m in records["mask_paths"]]
+            if "mask_paths" in records
+            else [()] * count,
+            bits=pd.to_numeric(records["bits_stored"], errors="coerce").tolist()
+            if "bits_stored" in records
+            else [None] * count,
+        )
+
+    def files(self, with_masks: bool) -> list[str]:
+        masks = [path for group in self.masks for path in group] if with_masks else []
+        return self.paths + masks
+
+
+class _ExampleLoader:
+    """Loads record ``i`` with :func:`load_example` inside the graph, via ``numpy_function``."""
+
+    def __init__(
+        self,
+        images: _ImageColumns,
+        size: tuple[int, int],
+        preprocess: Preprocess | None,
+        intensity: Intensity,
+        with_masks: bool,
+    ) -> None:
+        self.images, self.size, self.with_masks = images, size, with_masks
+        self.preprocess, self.intensity = preprocess, intensity
+
+    def arrays(self, index: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        i, images = int(index), self.images
+        try:
+            return load_example(
+                images.paths[i],
+                images.sides[i],
+                images.masks[i] if self.with_masks else (),
+                self.size,
+                self.preprocess,
+                self.intensity,
+                images.bits[i],
+            )
+        except MammokitError:
+            raise
+        except Exception as err:  # a preprocess callable failing on this file
+            raise ImageReadError(f"{images.paths[i]}: could not be prepared ({err})") from err
+
+    def tensors(self, index: tf.Tensor) -> tf.Tensor | tuple[tf.Tensor, tf.Tensor]:
+        if not self.with_masks:
+            image = tf.numpy_function(
+                lambda i: self.arrays(i)[0], [index], tf.float32, stateful=False
+            )
+            return tf.ensure_shape(image, self.size)[..., tf.newaxis]
+        image, mask = tf.numpy_function(
+            self.arrays, [index], (tf.float32, tf.float32), stateful=False
+        )
+        image = tf.ensure_shape(image, self.size)[..., tf.newaxis]
+        return image, tf.ensure_shape(mask, self.size)[..., tf.newaxis]
+
+
+def _batched(
+    dataset: tf.data.Dataset,
+    batch_size: int,
+    augment: Callable | None,
+    channels: int,
+    with_metadata: bool,
+) -> tf.data.Dataset:
+    """Batch, augment, repeat gray to RGB and shape the inputs; prefetch."""
     dataset = dataset.batch(batch_size)
     if augment is not None:
         dataset = dataset.map(
@@ -280,7 +330,7 @@ def to_tf_dataset(
         )
     if channels == 3:
         dataset = dataset.map(lambda x, meta, y: (_to_rgb(x), meta, y))
-    if metadata:
+    if with_metadata:
         dataset = dataset.map(lambda x, meta, y: (_as_dict(x, meta), y))
     else:
         dataset = dataset.map(lambda x, meta, y: (x, y))
