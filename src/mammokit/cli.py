@@ -104,7 +104,7 @@ def _explain(args: argparse.Namespace) -> int:
     import numpy as np
 
     from mammokit.datasets import CLASSES
-    from mammokit.datasets.pipeline import load_example, side_from_name, standard_preprocess
+    from mammokit.datasets.pipeline import prepare_example, side_from_name
     from mammokit.explain import grad_cam, overlay
     from mammokit.intensity import read_scaled
     from mammokit.models import load_model
@@ -120,11 +120,10 @@ def _explain(args: argparse.Namespace) -> int:
     rows = []
     for path in args.images:
         side = side_from_name(path)
-        image, _ = load_example(path, side, image_size=(height, width))
+        image, _, shown = prepare_example(read_scaled(path)[0], side, (height, width))  # one read
         batch = np.repeat(image[np.newaxis, ..., np.newaxis], channels, axis=-1)
         probabilities = model.predict(batch, verbose=0)[0]
         heatmap = grad_cam(model, batch, args.class_index, args.layer, args.method)[0]
-        shown, _ = standard_preprocess(read_scaled(path)[0], side)
         picture = overlay(shown, heatmap, opacity=opacity)
         target = out / f"{Path(path).stem}_{args.method.replace('+', 'p')}.png"
         cv2.imwrite(str(target), cv2.cvtColor(picture, cv2.COLOR_RGB2BGR))

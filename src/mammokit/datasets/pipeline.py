@@ -19,7 +19,13 @@ from mammokit.errors import ImageReadError, MammokitError
 from mammokit.intensity import Intensity, check_intensity, read_scaled
 from mammokit.io import check_image_file, read_image
 
-__all__ = ["load_example", "side_from_name", "standard_preprocess", "to_tf_dataset"]
+__all__ = [
+    "load_example",
+    "prepare_example",
+    "side_from_name",
+    "standard_preprocess",
+    "to_tf_dataset",
+]
 
 _SIDE_IN_NAME = re.compile(r"(?:^|[._-])(LEFT|RIGHT)(?:[._-]|$)", re.IGNORECASE)
 
@@ -97,14 +103,45 @@ def load_example(
     >>> float(image.max()), float(mask.max())
     (255.0, 0.0)
     """
-    height, width = image_size
     image, _ = read_scaled(
         path,
         intensity=intensity,
         bits_stored=bits_stored,
-        min_size=None if mask_paths else (height, width),
+        min_size=None if mask_paths else tuple(image_size),
     )
     mask = _merged_mask(mask_paths, image.shape) if mask_paths else None
+    resized, resized_mask, _ = prepare_example(image, side, image_size, preprocess, mask)
+    return resized, resized_mask
+
+
+def prepare_example(
+    image: np.ndarray,
+    side: str = "",
+    image_size: tuple[int, int] = (224, 224),
+    preprocess: Preprocess | None = standard_preprocess,
+    mask: np.ndarray | None = None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Preprocess and resize an image already on the 0..255 scale, and its mask, for a model.
+
+    :func:`load_example` is reading (:func:`mammokit.intensity.read_scaled`) followed by this;
+    call it directly when the image is in memory, or when the full-size preprocessed image is
+    wanted too (``mammokit explain`` draws on it).
+
+    Returns
+    -------
+    (image, mask, preprocessed)
+        The model's input ``float32 (H, W)``, the mask resized alongside (zeros without one),
+        and the full-size preprocessed image.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> picture = np.zeros((50, 40), np.float32); picture[10:40, 15:] = 200.0
+    >>> model_input, mask, full = prepare_example(picture, "RIGHT", (16, 16))
+    >>> model_input.shape, full.shape, float(mask.max())
+    ((16, 16), (32, 26), 0.0)
+    """
+    height, width = image_size
     if preprocess is not None:
         image, box = preprocess(image, side)
         if mask is not None:
@@ -113,9 +150,9 @@ def load_example(
                 mask = mask[box[0] : box[1], box[2] : box[3]]
     resized = cv2.resize(image, (width, height), interpolation=cv2.INTER_AREA)
     if mask is None:
-        return resized, np.zeros((height, width), np.float32)
+        return resized, np.zeros((height, width), np.float32), image
     mask = cv2.resize(mask.astype(np.float32), (width, height), interpolation=cv2.INTER_NEAREST)
-    return resized, mask
+    return resized, mask, image
 
 
 def _merged_mask(mask_paths: tuple[str, ...], shape: tuple[int, int]) -> np.ndarray:
