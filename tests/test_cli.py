@@ -20,7 +20,7 @@ def test_the_registry_drives_train_help(capsys):
     finally:
         del MODELS["tiny_test_net"]
     help_text = " ".join(capsys.readouterr().out.split())
-    assert "tiny_test_net: a model registered by a test" in help_text
+    assert "tiny_test_net (224 px): a model registered by a test" in help_text
     assert "--depth-scale" in help_text and "(tiny_test_net; default 1.0)" in help_text
     assert "--alpha" in help_text and "mobilenet, mobilenet_v2" in help_text
 

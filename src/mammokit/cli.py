@@ -280,7 +280,10 @@ def build_parser() -> argparse.ArgumentParser:
         default="cnn",
         choices=available_models(),
         metavar="MODEL",
-        help="; ".join(f"{entry.name}: {entry.description}" for entry in MODELS.values()),
+        help="; ".join(
+            f"{entry.name} ({entry.input_size} px): {entry.description}"
+            for entry in MODELS.values()
+        ),
     )
     train.add_argument("--out", default="mammokit-run", help="output folder")
     train.add_argument("--epochs", type=int, default=30)

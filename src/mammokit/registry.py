@@ -81,7 +81,7 @@ class ModelEntry:
 
 
 _BACKBONE_BUILDER = "mammokit.models.backbones:backbone_classifier"
-_WIDTH = ModelOption("alpha", float, 1.0, "width multiplier (Keras's alpha)")
+_WIDTH = ModelOption("alpha", float, 1.0, "width multiplier, Keras's alpha")
 
 
 def _backbone(name: str, constructor: str, preprocessing: str, **extra) -> ModelEntry:
