@@ -6,9 +6,26 @@ import os
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
+import sys
+
 import pytest
 
 from mammokit.datasets import make_synthetic, read_mini_ddsm
+
+
+@pytest.fixture(autouse=True)
+def _deterministic_ops_off_after_each_test():
+    """Switch TensorFlow's deterministic ops off again after a test that switched them on.
+
+    ``make_reproducible`` (the demo, ``train_model``) turns them on for the whole process, and
+    Keras then silently trains without XLA; later tests must run as a fresh process would.
+    """
+    yield
+    if "tensorflow" in sys.modules:
+        from tensorflow.python.framework import config
+
+        if config.is_op_determinism_enabled():
+            config.disable_op_determinism()
 
 
 @pytest.fixture(scope="session")

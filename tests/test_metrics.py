@@ -116,6 +116,7 @@ def test_metrics_train_under_xla():
     truth, _ = _predictions(n=8)
     history = model.fit(np.zeros((8, 16, 16, 1), "float32"), np.eye(3)[truth], epochs=1, verbose=0)
     assert 0.0 <= history.history["sensitivity"][0] <= 1.0
+    assert model.jit_compile  # Keras falls back without XLA silently, e.g. under determinism
 
 
 def test_sample_weights_count_in_the_confusion_matrix():

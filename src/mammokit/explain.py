@@ -164,7 +164,7 @@ def grad_cam(
     layer
         Name of the convolutional layer to read; ``None`` finds the last spatial layer.
     method
-        ``"gradcam++"`` (default, :data:`DEFAULT_METHOD`), ``"gradcam"``, ``"scorecam"`` or
+        ``"gradcam"`` (default, :data:`DEFAULT_METHOD`), ``"gradcam++"``, ``"scorecam"`` or
         ``"layercam"``. Plain Grad-CAM runs as one compiled function (about four times the
         throughput of the others); the rest come from tf-keras-vis.
     batch_size

@@ -22,9 +22,10 @@ def make_reproducible(seed: int) -> None:
     Call it before building a model: the same seed then gives the same weights, the same
     shuffling and augmentation and, on the same machine and software, the same training run
     bit for bit (checked by the tests and by running the demo twice). Deterministic ops are
-    switched on for the whole process and cannot be switched off again; they cost little on a
-    CPU and more on a GPU. Results still differ between machines, TensorFlow versions and
-    CPU and GPU, which is why the README reports the demo over several seeds.
+    switched on for the whole process; they cost little on a CPU and more on a GPU, and Keras
+    then trains without XLA (``jit_compile``), which it does not support with them (on a CPU
+    XLA is slower anyway: docs/performance.md). Results still differ between machines,
+    TensorFlow versions and CPU and GPU, which is why the README reports the demo over seeds.
 
     Examples
     --------
