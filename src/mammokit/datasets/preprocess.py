@@ -131,7 +131,8 @@ def breast_mask(image: np.ndarray) -> np.ndarray:
     half = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (max(3, (kernel_size // 2) | 1),) * 2)
     near = binary & cv2.dilate(largest, half)
     _, parts = cv2.connectedComponents(near, connectivity=8)
-    breast = np.isin(parts, np.unique(parts[largest.astype(bool)])).astype(np.uint8)
+    seed = np.unravel_index(int(np.argmax(largest)), largest.shape)  # the breast is connected,
+    breast = (parts == parts[seed]).astype(np.uint8)  # so one of its pixels names its part
     if factor > 1:
         breast = cv2.resize(breast, (width, height), interpolation=cv2.INTER_NEAREST)
     return breast.astype(bool)
@@ -144,16 +145,17 @@ def _background_threshold(work: np.ndarray) -> float:
     (a spike at 0 on cleaned films and digital images, a broad hump on a mottled film base);
     its noise is the spread of the values below the peak, which tissue cannot reach.
     """
-    bright = float(np.percentile(work, 99.5))
+    sample = work[::2, ::2]  # every fourth pixel: the same levels at a quarter of the cost
+    bright = float(np.percentile(sample, 99.5))
     floor = float(work.min())
     if bright <= floor:
         return bright
-    half = work.shape[1] // 2
-    left, right = work[:, :half], work[:, half:]
+    half = sample.shape[1] // 2
+    left, right = sample[:, :half], sample[:, half:]
     far = left if left.mean() < right.mean() else right  # the half away from the chest wall
     values = (far.ravel() - floor) / (bright - floor)
     bins = 256
-    counts, _ = np.histogram(values, bins=bins, range=(0.0, 1.0))
+    counts = np.bincount(np.clip(values * bins, 0, bins - 1).astype(np.intp), minlength=bins)
     # smoothed over 2% of the range, so that one noisy bin of a broad hump is not the peak
     smoothed = np.convolve(np.pad(counts, 2, mode="reflect"), np.ones(5) / 5, mode="valid")
     around = int(np.argmax(smoothed))
