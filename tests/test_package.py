@@ -32,3 +32,17 @@ def test_missing_extra_names_the_install_command():
 
     with pytest.raises(MissingDependencyError, match=r"mammokit\[dicom\]"):
         require("surely_not_an_installed_module", "dicom")
+
+
+def test_python_dash_m_mammokit_runs_the_command():
+    result = subprocess.run(
+        [sys.executable, "-m", "mammokit", "--version"], capture_output=True, text=True
+    )
+    assert result.returncode == 0
+    assert mammokit.__version__ in result.stdout + result.stderr
+
+
+def test_the_package_says_it_is_typed():
+    from pathlib import Path
+
+    assert (Path(mammokit.__file__).parent / "py.typed").is_file()
