@@ -19,8 +19,8 @@ from pathlib import Path
 
 import keras
 import numpy as np
+import pandas as pd
 from keras import ops
-from scipy.stats import rankdata
 from sklearn.metrics import roc_curve
 
 from mammokit.errors import MammokitError
@@ -28,7 +28,9 @@ from mammokit.errors import MammokitError
 __all__ = [
     "Sensitivity",
     "Specificity",
+    "aggregate_predictions",
     "evaluation_report",
+    "level_report",
     "plot_confusion_matrix",
     "sensitivity_specificity",
 ]
@@ -38,20 +40,34 @@ class _ConfusionMetric(keras.metrics.Metric):
     """Accumulates a confusion matrix over batches; subclasses read a rate from it."""
 
     def __init__(
-        self, class_id: int | None = None, num_classes: int = 3, name: str | None = None, **kwargs
+        self,
+        class_id: int | None = None,
+        num_classes: int | None = None,
+        name: str | None = None,
+        **kwargs,
     ) -> None:
         super().__init__(name=name, **kwargs)
+        self.class_id = class_id
+        self.num_classes = None
+        self.matrix = None
+        if num_classes is not None:
+            self._allocate(int(num_classes))
+
+    def _allocate(self, num_classes: int) -> None:
         if num_classes < 2:
             raise MammokitError(f"num_classes must be >= 2, got {num_classes}")
-        if class_id is not None and not 0 <= class_id < num_classes:
-            raise MammokitError(f"class_id must be in [0, {num_classes}), got {class_id}")
-        self.class_id = class_id
+        if self.class_id is not None and not 0 <= self.class_id < num_classes:
+            raise MammokitError(f"class_id must be in [0, {num_classes}), got {self.class_id}")
         self.num_classes = num_classes
         self.matrix = self.add_variable(
             shape=(num_classes, num_classes), initializer="zeros", dtype="float32", name="matrix"
         )
 
     def update_state(self, y_true, y_pred, sample_weight=None):
+        if self.matrix is None:  # the class count comes from the first predictions
+            if y_pred.shape[-1] is None:
+                raise MammokitError(f"{self.name}: give num_classes; the predictions' is unknown")
+            self._allocate(int(y_pred.shape[-1]))
         if y_pred.shape[-1] is not None and y_pred.shape[-1] != self.num_classes:
             raise MammokitError(
                 f"{self.name}: predictions have {y_pred.shape[-1]} classes but the metric was "
@@ -65,7 +81,8 @@ class _ConfusionMetric(keras.metrics.Metric):
         self.matrix.assign_add(ops.cast(ops.matmul(ops.transpose(truth), guess), "float32"))
 
     def reset_state(self):
-        self.matrix.assign(ops.zeros((self.num_classes, self.num_classes)))
+        if self.matrix is not None:
+            self.matrix.assign(ops.zeros((self.num_classes, self.num_classes)))
 
     def _rates(self, numerator, denominator):
         rates = ops.divide_no_nan(numerator, denominator)
@@ -95,7 +112,8 @@ class Sensitivity(_ConfusionMetric):
     class_id
         The positive class; ``None`` gives the macro average over all classes.
     num_classes
-        Number of classes of the one-hot targets and the probabilities.
+        Number of classes of the one-hot targets and the probabilities; default: taken from
+        the first predictions.
     name
         Metric name; default ``"sensitivity"`` or ``"sensitivity_<class_id>"``.
 
@@ -108,11 +126,15 @@ class Sensitivity(_ConfusionMetric):
     0.5
     """
 
-    def __init__(self, class_id: int | None = None, num_classes: int = 3, name=None, **kwargs):
+    def __init__(
+        self, class_id: int | None = None, num_classes: int | None = None, name=None, **kwargs
+    ):
         name = name or ("sensitivity" if class_id is None else f"sensitivity_{class_id}")
         super().__init__(class_id, num_classes, name=name, **kwargs)
 
     def result(self):
+        if self.matrix is None:  # nothing seen yet
+            return ops.convert_to_tensor(0.0)
         true_positive, positives, _, _ = self._counts()
         return self._rates(true_positive, positives)
 
@@ -126,7 +148,8 @@ class Specificity(_ConfusionMetric):
     class_id
         The positive class; ``None`` gives the macro average over all classes.
     num_classes
-        Number of classes of the one-hot targets and the probabilities.
+        Number of classes of the one-hot targets and the probabilities; default: taken from
+        the first predictions.
     name
         Metric name; default ``"specificity"`` or ``"specificity_<class_id>"``.
 
@@ -139,11 +162,15 @@ class Specificity(_ConfusionMetric):
     0.6667
     """
 
-    def __init__(self, class_id: int | None = None, num_classes: int = 3, name=None, **kwargs):
+    def __init__(
+        self, class_id: int | None = None, num_classes: int | None = None, name=None, **kwargs
+    ):
         name = name or ("specificity" if class_id is None else f"specificity_{class_id}")
         super().__init__(class_id, num_classes, name=name, **kwargs)
 
     def result(self):
+        if self.matrix is None:  # nothing seen yet
+            return ops.convert_to_tensor(0.0)
         _, _, false_positive, negatives = self._counts()
         true_negative = negatives - false_positive
         return self._rates(true_negative, negatives)
@@ -227,22 +254,36 @@ def sensitivity_specificity(
     }
 
 
-def _auc(positive: np.ndarray, scores: np.ndarray) -> np.ndarray:
-    """One-vs-rest ROC AUC along the last axis (Mann-Whitney U), NaN without both classes."""
-    ranks = rankdata(scores, axis=-1)
-    n_pos = positive.sum(axis=-1)
-    n_neg = positive.shape[-1] - n_pos
-    rank_sum = (ranks * positive).sum(axis=-1)
+def _weighted_auc(is_positive: np.ndarray, scores: np.ndarray, weights: np.ndarray) -> np.ndarray:
+    """ROC AUC of each row of ``weights`` (B, N) over one scoring, NaN without both classes.
+
+    A weight is how often an example is drawn (bootstrap) or 1; tied scores count one half,
+    so with unit weights this is the Mann-Whitney AUC with mid-ranks (scikit-learn's value).
+    """
+    order = np.argsort(scores, kind="stable")
+    ranked = scores[order]
+    starts = np.flatnonzero(np.r_[True, ranked[1:] != ranked[:-1]])
+    positive = is_positive[order]
+    drawn = weights[:, order]
+    pos = np.add.reduceat(np.where(positive, drawn, 0.0), starts, axis=1)
+    neg = np.add.reduceat(np.where(positive, 0.0, drawn), starts, axis=1)
+    below = np.cumsum(neg, axis=1) - neg
     with np.errstate(invalid="ignore", divide="ignore"):
-        return (rank_sum - n_pos * (n_pos + 1) / 2) / (n_pos * n_neg)
+        return (pos * (below + 0.5 * neg)).sum(axis=1) / (pos.sum(axis=1) * neg.sum(axis=1))
 
 
 def _per_class_values(
-    truth: np.ndarray, prob: np.ndarray, num_classes: int
+    truth: np.ndarray, prob: np.ndarray, weights: np.ndarray
 ) -> dict[str, np.ndarray]:
-    """Per-class statistics for one or many (bootstrap) samples: arrays (..., C)."""
-    guess = prob.argmax(axis=-1)
-    matrix = _confusion(truth, guess, num_classes).astype(np.float64)
+    """Statistics of every row of example weights ``(B, N)``: arrays ``(B, C)`` / ``(B,)``.
+
+    Counting how often each example is drawn, rather than gathering the drawn examples, keeps
+    memory at B x N weights (one chunk at a time) instead of B x N x C probabilities.
+    """
+    num_classes = prob.shape[1]
+    guess = prob.argmax(axis=1)
+    cells = np.eye(num_classes * num_classes)[truth * num_classes + guess]
+    matrix = (weights @ cells).reshape(-1, num_classes, num_classes)
     sensitivity, specificity = _rates_from_confusion(matrix)
     predicted = matrix.sum(axis=-2)
     with np.errstate(invalid="ignore", divide="ignore"):
@@ -250,9 +291,9 @@ def _per_class_values(
             predicted > 0, np.diagonal(matrix, axis1=-2, axis2=-1) / predicted, 0.0
         )
     auc = np.stack(
-        [_auc((truth == c).astype(np.float64), prob[..., c]) for c in range(num_classes)], axis=-1
+        [_weighted_auc(truth == c, prob[:, c], weights) for c in range(num_classes)], axis=-1
     )
-    accuracy = (guess == truth).mean(axis=-1)
+    accuracy = (weights @ (guess == truth)) / weights.sum(axis=1)
     return {
         "sensitivity": sensitivity,
         "specificity": specificity,
@@ -260,6 +301,41 @@ def _per_class_values(
         "auc": auc,
         "accuracy": accuracy,
     }
+
+
+#: Most bootstrap weights (resamples x examples) held at once; about 16 MB of float64.
+_CHUNK_CELLS = 2_000_000
+
+
+def _bootstrap(
+    truth: np.ndarray,
+    prob: np.ndarray,
+    n_bootstrap: int,
+    seed: int,
+    groups: np.ndarray | None,
+) -> dict[str, np.ndarray]:
+    """The statistics of ``n_bootstrap`` resamples, drawn in chunks.
+
+    Without ``groups`` examples are drawn with replacement; with them whole groups (patients)
+    are, so examples of one patient stay together. For a fixed seed the resamples are the
+    same whatever the chunk size.
+    """
+    if groups is None:
+        members, count = np.arange(truth.size), truth.size
+    else:
+        members, uniques = pd.factorize(pd.Series(groups), sort=True)
+        count = len(uniques)
+    rng = np.random.default_rng(seed)
+    chunk = max(1, _CHUNK_CELLS // max(truth.size, count))
+    parts: list[dict[str, np.ndarray]] = []
+    for start in range(0, n_bootstrap, chunk):
+        size = min(chunk, n_bootstrap - start)
+        draws = rng.integers(0, count, size=(size, count))
+        offsets = np.arange(size)[:, np.newaxis] * count
+        drawn = np.bincount((draws + offsets).ravel(), minlength=size * count)
+        weights = drawn.reshape(size, count)[:, members].astype(np.float64)
+        parts.append(_per_class_values(truth, prob, weights))
+    return {key: np.concatenate([part[key] for part in parts]) for key in parts[0]}
 
 
 def evaluation_report(
@@ -270,6 +346,7 @@ def evaluation_report(
     seed: int = 0,
     positive_class: str | None = None,
     target_sensitivity: float = 0.9,
+    groups: Sequence | np.ndarray | None = None,
 ) -> dict:
     """A JSON-ready evaluation: accuracy, confusion matrix, per-class rates with 95% CIs.
 
@@ -282,8 +359,8 @@ def evaluation_report(
     class_names
         Name of each class, in index order.
     n_bootstrap
-        Bootstrap resamples (of the examples, with replacement) for the 95% percentile
-        intervals; ``0`` skips the intervals.
+        Bootstrap resamples (with replacement) for the 95% percentile intervals; ``0`` skips
+        the intervals.
     seed
         Seed of the resampling.
     positive_class
@@ -291,6 +368,10 @@ def evaluation_report(
     target_sensitivity
         The operating point is the highest threshold on the positive class's probability
         that reaches this sensitivity.
+    groups
+        The patient (or any cluster) of each example. The bootstrap then resamples whole
+        patients, so the intervals account for a patient's images being alike; without it
+        examples are resampled one by one.
 
     Returns
     -------
@@ -322,12 +403,12 @@ def evaluation_report(
     if not np.isfinite(prob).all():
         raise MammokitError("y_prob contains NaN or infinite values")
 
-    point = _per_class_values(truth, prob, num_classes)
+    if groups is not None and len(groups) != truth.size:
+        raise MammokitError(f"groups has {len(groups)} entries for {truth.size} examples")
+    point = {k: v[0] for k, v in _per_class_values(truth, prob, np.ones((1, truth.size))).items()}
     intervals = {}
     if n_bootstrap > 0:
-        rng = np.random.default_rng(seed)
-        samples = rng.integers(0, truth.size, size=(n_bootstrap, truth.size))
-        boot = _per_class_values(truth[samples], prob[samples], num_classes)
+        boot = _bootstrap(truth, prob, n_bootstrap, seed, groups)
         with warnings.catch_warnings():  # a class absent from a resample has no AUC
             warnings.simplefilter("ignore", RuntimeWarning)
             intervals = {k: np.nanpercentile(v, [2.5, 97.5], axis=0) for k, v in boot.items()}
@@ -358,6 +439,7 @@ def evaluation_report(
         raise MammokitError(f"positive_class {positive!r} is not one of {list(class_names)}")
     return {
         "n": int(truth.size),
+        "n_groups": None if groups is None else int(pd.Series(groups).nunique()),
         "class_names": list(class_names),
         "accuracy": float(point["accuracy"]),
         "accuracy_ci": ci("accuracy"),
@@ -443,3 +525,7 @@ def plot_confusion_matrix(
     path.parent.mkdir(parents=True, exist_ok=True)
     figure.savefig(path, dpi=110)
     return path
+
+
+# per breast, exam and patient: defined in mammokit.levels, offered here with the reports
+from mammokit.levels import aggregate_predictions, level_report  # noqa: E402

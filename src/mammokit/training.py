@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import logging
 import os
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
@@ -11,9 +12,11 @@ import keras
 import tensorflow as tf
 from matplotlib.figure import Figure
 
-from mammokit.errors import MammokitError
+from mammokit.errors import MammokitError, ModelConfigError
 
-__all__ = ["compile_classifier", "fit", "make_reproducible", "plot_history"]
+__all__ = ["compile_classifier", "fit", "make_reproducible", "plot_history", "record_data_info"]
+
+logger = logging.getLogger("mammokit")
 
 
 def make_reproducible(seed: int) -> None:
@@ -82,6 +85,14 @@ def fit(
     keras.callbacks.History
         The per-epoch metrics; ``history.model`` is the trained model.
 
+    Notes
+    -----
+    When ``train`` comes from :func:`mammokit.datasets.to_tf_dataset`, the model records what
+    it was trained on (class names, preprocessing, intensity rule, task:
+    :class:`~mammokit.model_info.ModelInfo`), so ``model.save`` keeps it and exports and
+    :class:`~mammokit.export.Predictor` use it. A model whose output count differs from the
+    data's classes is refused before training.
+
     Examples
     --------
     >>> import numpy as np, tensorflow as tf, keras
@@ -101,6 +112,7 @@ def fit(
             model = model()
         if not getattr(model, "compiled", False):
             raise MammokitError("compile the model before fit (or return a compiled one)")
+    record_data_info(model, train)
     all_callbacks = list(callbacks or [])
     if validation is not None:
         all_callbacks.append(
@@ -127,6 +139,47 @@ def fit(
         callbacks=all_callbacks,
         verbose=verbose,
     )
+
+
+def record_data_info(model: keras.Model, data: tf.data.Dataset) -> None:
+    """Record in ``model`` what ``data`` (from ``to_tf_dataset``) says it is trained on.
+
+    Models that are not a :class:`~mammokit.models.Classifier` cannot keep it; a log line says
+    so. A model whose output count differs from the data's classes raises
+    :class:`~mammokit.errors.ModelConfigError`.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from mammokit.datasets import make_synthetic, read_mini_ddsm, to_tf_dataset
+    >>> from mammokit.datasets.tasks import apply_task
+    >>> from mammokit.models import cnn_classifier
+    >>> records = read_mini_ddsm(make_synthetic(tempfile.mkdtemp(), 3, (64, 48)))
+    >>> data = to_tf_dataset(apply_task(records, "cancer-vs-rest"), (16, 16), channels=1)
+    >>> model = cnn_classifier(2, input_shape=(16, 16, 1), filters=(4,))
+    >>> record_data_info(model, data); model.class_names
+    ('NoCancer', 'Cancer')
+    """
+    from mammokit.models.classifier import Classifier
+
+    info = getattr(data, "mammokit_info", None)
+    if info is None:
+        return
+    outputs = model.output_shape[-1]
+    if outputs != len(info.class_names):
+        raise ModelConfigError(
+            f"the model has {outputs} outputs but the data has {len(info.class_names)} classes "
+            f"{list(info.class_names)}; build it with class_names={list(info.class_names)}"
+        )
+    if isinstance(model, Classifier):
+        model.info = info
+    else:
+        logger.warning(
+            "%s is not a mammokit Classifier, so it cannot record its classes %s; wrap it with "
+            "mammokit.models.as_classifier before compiling",
+            model.name,
+            list(info.class_names),
+        )
 
 
 def plot_history(

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
 from pathlib import Path
 
 import pandas as pd
@@ -16,25 +17,36 @@ __all__ = ["read_folder"]
 _SUFFIXES = IMAGE_SUFFIXES + DICOM_SUFFIXES
 
 
-def read_folder(root: str | os.PathLike, metadata: str | os.PathLike | None = None) -> pd.DataFrame:
+def read_folder(
+    root: str | os.PathLike,
+    metadata: str | os.PathLike | None = None,
+    classes: Sequence[str] | None = None,
+) -> pd.DataFrame:
     """Read ``<root>/<class name>/**/<image>`` into a records table.
 
-    Class folder names are matched to :data:`CLASSES` case-insensitively; other folders and
-    files that are not images are ignored and listed in ``records.attrs["skipped"]``. The
-    patient is the file stem unless the metadata CSV says otherwise.
+    Each subfolder holding images is a class, named after the folder; a folder whose name is
+    one of :data:`~mammokit.datasets.records.CLASSES` in any case (``cancer/``) gets that
+    spelling. Files that are not images, and folders without images, are listed in
+    ``records.attrs["skipped"]``. The patient is the file stem unless the metadata CSV says
+    otherwise.
 
     Parameters
     ----------
     root
-        Folder with ``Normal/``, ``Benign/`` and/or ``Cancer/`` subfolders.
+        Folder with one subfolder per class, e.g. ``Normal/``, ``Benign/``, ``Cancer/`` or
+        ``Benign/``, ``Malignant/``.
     metadata
         Optional CSV with a ``file`` column (path relative to ``root``, or file name) and any of
         ``patient_id``, ``side``, ``view``, ``age``, ``density``; its values replace the defaults.
+    classes
+        The class names in output order, matched to folder names case-insensitively; other
+        folders are skipped. Default: every folder with images, in Mini-DDSM's order when they
+        are Mini-DDSM's classes, else sorted.
 
     Returns
     -------
     pandas.DataFrame
-        The records table, sorted by ``image_path``.
+        The records table, sorted by ``image_path``; ``attrs["classes"]`` set.
 
     Examples
     --------
@@ -48,23 +60,28 @@ def read_folder(root: str | os.PathLike, metadata: str | os.PathLike | None = No
     root = Path(root).resolve()
     if not root.is_dir():
         raise DatasetError(f"{root}: not a folder")
-    names = {name.lower(): name for name in CLASSES}
+    wanted = {str(name).lower(): str(name) for name in (classes or ())}
+    known = {name.lower(): name for name in CLASSES}
     rows, skipped = [], []
     for folder in sorted(p for p in root.iterdir()):
-        label = names.get(folder.name.lower())
+        key = folder.name.lower()
+        label = wanted.get(key) if classes else known.get(key, folder.name)
         if label is None or not folder.is_dir():
             skipped.append({"path": str(folder), "reason": "not a class folder"})
             continue
+        images = []
         for path in sorted(p for p in folder.rglob("*") if p.is_file()):
             if path.suffix.lower() not in _SUFFIXES:
                 skipped.append({"path": str(path), "reason": "not an image file"})
                 continue
-            rows.append({"image_path": str(path), "label": label, "patient_id": path.stem})
+            images.append({"image_path": str(path), "label": label, "patient_id": path.stem})
+        if not images:
+            skipped.append({"path": str(folder), "reason": "no images in this folder"})
+        rows += images
     if not rows:
-        raise DatasetError(
-            f"{root}: no images found; expected subfolders named {list(CLASSES)} holding images"
-        )
-    records = make_records(rows, skipped)
+        expected = list(classes) if classes else "one per class"
+        raise DatasetError(f"{root}: no images found; expected subfolders ({expected}) of images")
+    records = make_records(rows, skipped, classes)
     if metadata is not None:
         records = _merge_metadata(records, root, Path(metadata))
     return records.sort_values("image_path", ignore_index=True)

@@ -13,14 +13,16 @@ import numpy as np
 import pandas as pd
 import tensorflow as tf
 
-from mammokit.datasets.preprocess import crop_breast, flip_to_left
-from mammokit.datasets.records import CLASSES, check_records, label_indices
+from mammokit.datasets.preprocess import crop_breast, flip_to_left, guess_side
+from mammokit.datasets.records import check_records, label_indices, record_classes
 from mammokit.errors import ImageReadError, MammokitError
 from mammokit.intensity import Intensity, check_intensity, read_scaled
 from mammokit.io import check_image_file, read_image
+from mammokit.model_info import ModelInfo
 
 __all__ = [
     "load_example",
+    "preprocess_name",
     "prepare_example",
     "side_from_name",
     "standard_preprocess",
@@ -29,7 +31,9 @@ __all__ = [
 
 _SIDE_IN_NAME = re.compile(r"(?:^|[._-])(LEFT|RIGHT)(?:[._-]|$)", re.IGNORECASE)
 
-#: ``preprocess(image, side) -> (image, box)``: box ``(y0, y1, x0, x1)`` after the flip.
+#: ``preprocess(image, side) -> (image, box)``: mirror the image to the left by ``side`` (as
+#: :func:`~mammokit.datasets.preprocess.flip_to_left` does; masks are flipped the same way),
+#: then crop; ``box`` ``(y0, y1, x0, x1)`` is the crop in the flipped image, or ``None``.
 Preprocess = Callable[[np.ndarray, str], tuple[np.ndarray, tuple[int, int, int, int] | None]]
 
 
@@ -51,6 +55,23 @@ def standard_preprocess(
     flipped = flip_to_left(image, side)
     crop, box = crop_breast(flipped, return_box=True)
     return crop, box
+
+
+def preprocess_name(preprocess: Preprocess | None) -> str:
+    """The name a model records for its preprocessing (:class:`~mammokit.model_info.ModelInfo`).
+
+    Examples
+    --------
+    >>> preprocess_name(standard_preprocess), preprocess_name(None)
+    ('standard', 'none')
+    """
+    if preprocess is None:
+        return "none"
+    if preprocess is standard_preprocess:
+        return "standard"
+    module = getattr(preprocess, "__module__", None) or "?"
+    name = getattr(preprocess, "__qualname__", None) or type(preprocess).__name__
+    return f"custom:{module}.{name}"
 
 
 def side_from_name(path: str | os.PathLike) -> str:
@@ -127,6 +148,10 @@ def prepare_example(
     call it directly when the image is in memory, or when the full-size preprocessed image is
     wanted too (``mammokit explain`` draws on it).
 
+    With ``preprocess`` and an unknown ``side`` (``""``), the side is guessed once from the
+    image (:func:`~mammokit.datasets.preprocess.guess_side`) and both the image and the mask
+    are flipped by that guess, so the mask always stays on its lesion.
+
     Returns
     -------
     (image, mask, preprocessed)
@@ -143,9 +168,10 @@ def prepare_example(
     """
     height, width = image_size
     if preprocess is not None:
+        side = side or guess_side(image)
         image, box = preprocess(image, side)
         if mask is not None:
-            mask = flip_to_left(mask, side) if side else mask
+            mask = flip_to_left(mask, side)
             if box is not None:
                 mask = mask[box[0] : box[1], box[2] : box[3]]
     resized = cv2.resize(image, (width, height), interpolation=cv2.INTER_AREA)
@@ -179,6 +205,7 @@ def to_tf_dataset(
     validate: bool = True,
     metadata: Sequence[str] = (),
     intensity: Intensity = "bits",
+    classes: Sequence[str] | None = None,
 ) -> tf.data.Dataset:
     """Turn a records table into a batched ``tf.data.Dataset`` of images and one-hot labels.
 
@@ -223,13 +250,19 @@ def to_tf_dataset(
         bit depth), ``"window"`` (0.5-99.5th percentiles of the breast) or ``(low, high)``
         breast percentiles. :func:`mammokit.intensity.intensity_survey` shows which rule each
         image gets.
+    classes
+        The class names in output order, one one-hot column each; default the records'
+        classes (:func:`~mammokit.datasets.records.record_classes`). Give the model's classes
+        when a part lacks some of them.
 
     Returns
     -------
     tf.data.Dataset
         Yields ``(images, labels)``: ``float32 (B, H, W, channels)`` on a 0..255 scale and
-        ``float32 (B, len(CLASSES))`` one-hot labels. The models in :mod:`mammokit.models`
-        scale their input themselves.
+        ``float32 (B, len(classes))`` one-hot labels. The models in :mod:`mammokit.models`
+        scale their input themselves. The dataset's ``mammokit_info`` attribute holds the
+        :class:`~mammokit.model_info.ModelInfo` a model trained on it should record (classes,
+        preprocessing, intensity rule, task); :func:`mammokit.training.fit` records it.
 
     Raises
     ------
@@ -247,7 +280,8 @@ def to_tf_dataset(
     >>> tuple(images.shape), tuple(labels.shape)
     ((4, 32, 32, 3), (4, 3))
     """
-    check_records(records)
+    classes = record_classes(records) if classes is None else tuple(classes)
+    check_records(records, classes=classes)
     if channels not in (1, 3):
         raise MammokitError(f"channels must be 1 or 3, got {channels}")
     if batch_size < 1:
@@ -258,7 +292,7 @@ def to_tf_dataset(
     if validate:
         _validate_files(images.files(with_masks))
     loader = _ExampleLoader(images, size, preprocess, intensity, with_masks)
-    labels = tf.one_hot(label_indices(records), len(CLASSES), dtype=tf.float32)
+    labels = tf.one_hot(label_indices(records, classes), len(classes), dtype=tf.float32)
     columns = {name: _column_tensor(records, name) for name in metadata}
     dataset = tf.data.Dataset.range(len(images.paths)).map(
         lambda i: (
@@ -273,7 +307,19 @@ def to_tf_dataset(
         dataset = dataset.cache("" if cache is True else str(Path(cache) / "mammokit-cache"))
     if shuffle:
         dataset = dataset.shuffle(len(images.paths), seed=seed, reshuffle_each_iteration=True)
-    return _batched(dataset, batch_size, augment, channels, bool(metadata))
+    dataset = _batched(dataset, batch_size, augment, channels, bool(metadata))
+    dataset.mammokit_info = (
+        ModelInfo(
+            classes,
+            preprocess=preprocess_name(preprocess),
+            intensity=intensity,
+            task=records.attrs.get("task"),
+            labels=records.attrs.get("labels"),
+        )
+        if len(classes) >= 2
+        else None
+    )
+    return dataset
 
 
 @dataclass(frozen=True)

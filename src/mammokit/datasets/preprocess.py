@@ -26,6 +26,7 @@ __all__ = [
     "clahe",
     "crop_breast",
     "flip_to_left",
+    "guess_side",
     "remove_pectoral",
 ]
 
@@ -243,11 +244,29 @@ def flip_to_left(image: np.ndarray, side: str | None = None) -> np.ndarray:
     side = (side or "").upper()
     if side not in ("", "LEFT", "RIGHT"):
         raise PreprocessError(f"side must be 'LEFT', 'RIGHT' or None, got {side!r}")
-    if not side:
-        half = image.shape[1] // 2
-        mask = breast_mask(image)
-        side = "RIGHT" if mask[:, half:].sum() > mask[:, :half].sum() else "LEFT"
+    side = side or guess_side(image)
     return np.ascontiguousarray(image[:, ::-1]) if side == "RIGHT" else image
+
+
+def guess_side(image: np.ndarray) -> str:
+    """Guess which side a mammogram shows from where its chest wall is.
+
+    The chest wall lies on the image edge of the breast's side (``"LEFT"``: left edge, the
+    Mini-DDSM convention; ``"RIGHT"``: right edge), so the image half holding more breast
+    (:func:`breast_mask`) gives the side. Used when a record's ``side`` is unknown; a file
+    stored mirrored from that convention gets the opposite answer.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> img = np.zeros((40, 60), np.uint8); img[5:35, 30:] = 200   # chest wall on the right
+    >>> guess_side(img)
+    'RIGHT'
+    """
+    _check(image)
+    half = image.shape[1] // 2
+    mask = breast_mask(image)
+    return "RIGHT" if mask[:, half:].sum() > mask[:, :half].sum() else "LEFT"
 
 
 def remove_pectoral(image: np.ndarray, fill: float | None = None) -> np.ndarray:

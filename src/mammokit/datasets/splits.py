@@ -6,7 +6,7 @@ import numpy as np
 import pandas as pd
 
 from mammokit.balance import class_weights_from_counts
-from mammokit.datasets.records import CLASSES, check_records, label_indices
+from mammokit.datasets.records import check_records, label_indices, record_classes
 from mammokit.errors import DatasetError
 
 __all__ = ["class_weights", "split_by_patient"]
@@ -21,8 +21,9 @@ def split_by_patient(
     """Split a records table into train, validation and test parts by patient.
 
     All images of a patient land in the same part, so no patient is seen in training and
-    scored in testing. Patients are stratified by their most severe label (Normal < Benign <
-    Cancer), so every class appears in every part whenever there are enough patients.
+    scored in testing. Patients are stratified by their most severe label (the last of the
+    records' classes among theirs: Normal < Benign < Cancer for Mini-DDSM), so every class
+    appears in every part whenever there are enough patients.
 
     Parameters
     ----------
@@ -117,7 +118,8 @@ def class_weights(records: pd.DataFrame) -> dict[int, float]:
     Returns
     -------
     dict
-        ``{class_index: weight}`` for every class in :data:`CLASSES`, ready for
+        ``{class_index: weight}`` for every class of the records
+        (:func:`~mammokit.datasets.records.record_classes`), ready for
         ``model.fit(class_weight=...)`` or
         :class:`mammokit.losses.WeightedCategoricalCrossentropy`.
 
@@ -135,8 +137,9 @@ def class_weights(records: pd.DataFrame) -> dict[int, float]:
     >>> class_weights(make_records(rows))
     {0: 1.0, 1: 2.0, 2: 4.0}
     """
-    counts = np.bincount(label_indices(records), minlength=len(CLASSES))
-    empty = [CLASSES[i] for i, n in enumerate(counts) if n == 0]
+    classes = record_classes(records)
+    counts = np.bincount(label_indices(records, classes), minlength=len(classes))
+    empty = [classes[i] for i, n in enumerate(counts) if n == 0]
     if empty:
         raise DatasetError(f"class(es) {empty} have no images, so their weights are undefined")
     return dict(enumerate(class_weights_from_counts(counts)))

@@ -7,7 +7,14 @@ Examples
 (None, 3)
 """
 
+from mammokit.model_info import ModelInfo
 from mammokit.models.backbones import backbone_classifier
+from mammokit.models.classifier import (
+    Classifier,
+    LegacyModelWarning,
+    as_classifier,
+    model_info,
+)
 from mammokit.models.cnn import cnn_classifier
 from mammokit.models.layers import BackbonePreprocessing, GrayToRGB
 from mammokit.models.mobilenet import mobilenet_classifier
@@ -17,14 +24,19 @@ from mammokit.registry import available_models, create_classifier, register_mode
 
 __all__ = [
     "BackbonePreprocessing",
+    "Classifier",
     "GrayToRGB",
+    "LegacyModelWarning",
+    "ModelInfo",
     "ModelLoadError",
+    "as_classifier",
     "available_models",
     "backbone_classifier",
     "cnn_classifier",
     "create_classifier",
     "load_model",
     "mobilenet_classifier",
+    "model_info",
     "register_model",
     "unfreeze",
 ]

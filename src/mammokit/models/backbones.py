@@ -9,11 +9,13 @@ from __future__ import annotations
 
 import os
 import warnings
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 import keras
 
 from mammokit.errors import ModelConfigError
+from mammokit.models.classifier import Classifier, resolve_classes
 from mammokit.models.layers import BackbonePreprocessing, GrayToRGB, global_pooling
 from mammokit.models.weights import (
     build_with_imagenet,
@@ -58,15 +60,16 @@ def __getattr__(name: str) -> object:
 
 def backbone_classifier(
     name: str,
-    num_classes: int = 3,
+    num_classes: int | None = None,
     input_shape: tuple[int, int, int] = (224, 224, 3),
     weights: str | os.PathLike | None = "imagenet",
     freeze_base: bool = True,
     dropout: float = 0.2,
     pooling: str = "avg",
     batch_norm_momentum: float | None = None,
+    class_names: Sequence[str] | None = None,
     **backbone_kwargs,
-) -> keras.Model:
+) -> Classifier:
     """An ImageNet backbone with global pooling, dropout and a softmax head.
 
     Parameters
@@ -76,7 +79,8 @@ def backbone_classifier(
         ``"mobilenet"``, ``"mobilenet_v2"``, ``"vgg19"``, ``"resnet50"``, ``"inception_v3"``,
         ``"efficientnet_b0"``.
     num_classes
-        Number of output classes (default 3: Normal, Benign, Cancer).
+        Number of output classes; default ``len(class_names)``, else 3 (Normal, Benign,
+        Cancer).
     input_shape
         ``(height, width, channels)``; channels 1 (grayscale, repeated to RGB inside the model)
         or 3.
@@ -97,12 +101,15 @@ def backbone_classifier(
         Momentum of the backbone's batch-norm layers; ``None`` keeps Keras's (0.99). Trained
         from random weights for a few hundred steps, 0.9 lets the moving statistics keep up
         (Keras's 0.99 leaves them behind and validation predictions collapse to one class).
+    class_names
+        The class of each output, recorded in the model (``model.class_names``); default
+        Mini-DDSM's classes for 3 outputs. Training on records sets them from the data.
     **backbone_kwargs
         Passed to the ``keras.applications`` constructor (e.g. ``alpha`` for MobileNet).
 
     Returns
     -------
-    keras.Model
+    Classifier
         Uncompiled. It takes raw images on a 0..255 scale; the scaling the backbone expects is
         a layer inside the model.
 
@@ -129,6 +136,7 @@ def backbone_classifier(
     if min(height, width) < spec.min_size:
         raise ModelConfigError(f"{name} needs inputs of at least {spec.min_size}x{spec.min_size}")
     check_weights_argument(weights)
+    num_classes, info = resolve_classes(num_classes, class_names)
 
     inputs = keras.Input(shape=input_shape, name="image")
     x = GrayToRGB(name="gray_to_rgb")(inputs)
@@ -152,7 +160,7 @@ def backbone_classifier(
     x = global_pooling(pooling)(base.output)
     x = keras.layers.Dropout(dropout, name=HEAD_LAYERS[1])(x)
     outputs = keras.layers.Dense(num_classes, activation="softmax", name=HEAD_LAYERS[2])(x)
-    model = keras.Model(inputs, outputs, name=f"{name}_classifier")
+    model = Classifier(inputs, outputs, name=f"{name}_classifier", info=info)
     if weights is not None and weights != "imagenet":
         load_backbone_weights(model, base, weights)
     if weights is not None and freeze_base:

@@ -8,6 +8,7 @@ from collections.abc import Sequence
 import keras
 
 from mammokit.errors import ModelConfigError
+from mammokit.models.classifier import Classifier, resolve_classes
 from mammokit.models.layers import global_pooling
 from mammokit.models.weights import check_weights_argument, load_backbone_weights
 
@@ -15,7 +16,7 @@ __all__ = ["cnn_classifier"]
 
 
 def cnn_classifier(
-    num_classes: int = 3,
+    num_classes: int | None = None,
     input_shape: tuple[int, int, int] = (224, 224, 3),
     filters: Sequence[int] = (32, 64, 128, 256),
     dense_units: int = 128,
@@ -23,7 +24,8 @@ def cnn_classifier(
     pooling: str = "max",
     weights: str | os.PathLike | None = None,
     batch_norm_momentum: float = 0.9,
-) -> keras.Model:
+    class_names: Sequence[str] | None = None,
+) -> Classifier:
     """A plain CNN: conv blocks (3x3 conv, batch norm, ReLU, 2x2 max-pool) and a dense head.
 
     The last block has no pooling, so its ReLU (``last_conv_relu``) keeps the finest spatial
@@ -35,7 +37,8 @@ def cnn_classifier(
     Parameters
     ----------
     num_classes
-        Number of output classes (default 3: Normal, Benign, Cancer).
+        Number of output classes; default ``len(class_names)``, else 3 (Normal, Benign,
+        Cancer).
     input_shape
         ``(height, width, channels)``; 1 or 3 channels.
     filters
@@ -53,10 +56,13 @@ def cnn_classifier(
         Momentum of the moving statistics of the batch-norm layers. 0.9 (default) lets them
         keep up with weights trained from scratch for a few hundred steps; Keras's 0.99 leaves
         them behind, and validation predictions collapse to one class.
+    class_names
+        The class of each output, recorded in the model (``model.class_names``); default
+        Mini-DDSM's classes for 3 outputs. Training on records sets them from the data.
 
     Returns
     -------
-    keras.Model
+    Classifier
         Uncompiled; feed raw 0..255 images (scaling to [0, 1] happens inside).
 
     Examples
@@ -70,6 +76,7 @@ def cnn_classifier(
     if input_shape[-1] not in (1, 3):
         raise ModelConfigError(f"input_shape must have 1 or 3 channels, got {input_shape}")
     check_weights_argument(weights)
+    num_classes, info = resolve_classes(num_classes, class_names)
     inputs = keras.Input(shape=input_shape, name="image")
     x = keras.layers.Rescaling(1.0 / 255.0, name="rescale")(inputs)
     for block, n_filters in enumerate(filters, start=1):
@@ -85,7 +92,7 @@ def cnn_classifier(
     x = keras.layers.Dense(dense_units, activation="relu", name="dense")(x)
     x = keras.layers.Dropout(dropout, name="head_dropout")(x)
     outputs = keras.layers.Dense(num_classes, activation="softmax", name="predictions")(x)
-    model = keras.Model(inputs, outputs, name="cnn_classifier")
+    model = Classifier(inputs, outputs, name="cnn_classifier", info=info)
     if weights is not None:
         load_backbone_weights(model, model, weights)
     return model

@@ -3,16 +3,16 @@
 from __future__ import annotations
 
 import os
-
-import keras
+from collections.abc import Sequence
 
 from mammokit.models.backbones import backbone_classifier
+from mammokit.models.classifier import Classifier
 
 __all__ = ["mobilenet_classifier"]
 
 
 def mobilenet_classifier(
-    num_classes: int = 3,
+    num_classes: int | None = None,
     input_shape: tuple[int, int, int] = (224, 224, 3),
     weights: str | os.PathLike | None = "imagenet",
     alpha: float = 1.0,
@@ -20,13 +20,15 @@ def mobilenet_classifier(
     dropout: float = 0.2,
     pooling: str = "avg",
     batch_norm_momentum: float | None = None,
-) -> keras.Model:
+    class_names: Sequence[str] | None = None,
+) -> Classifier:
     """MobileNet v1 + global pooling + dropout + softmax, as one flat Keras model.
 
     Parameters
     ----------
     num_classes
-        Number of output classes (default 3: Normal, Benign, Cancer).
+        Number of output classes; default ``len(class_names)``, else 3 (Normal, Benign,
+        Cancer).
     input_shape
         ``(height, width, channels)``, channels 1 or 3. ImageNet weights exist for square
         inputs of 128, 160, 192 or 224 pixels.
@@ -45,10 +47,12 @@ def mobilenet_classifier(
     batch_norm_momentum
         Momentum of the batch-norm layers; ``None`` keeps Keras's 0.99. Use 0.9 when
         training from random weights (the demo does).
+    class_names
+        The class of each output, recorded in the model (``model.class_names``).
 
     Returns
     -------
-    keras.Model
+    Classifier
         Uncompiled; feed raw 0..255 images (scaling to [-1, 1] happens inside).
 
     Examples
@@ -66,5 +70,6 @@ def mobilenet_classifier(
         dropout=dropout,
         pooling=pooling,
         batch_norm_momentum=batch_norm_momentum,
+        class_names=class_names,
         alpha=alpha,
     )

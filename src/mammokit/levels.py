@@ -1,0 +1,178 @@
+"""Results per breast, per exam and per patient, as mammograms are read.
+
+A screening mammogram is four images of one exam: two views (CC, MLO) of each breast. A
+radiologist calls a breast, and recalls a patient, not an image; a model is judged the same
+way. :func:`aggregate_predictions` turns per-image probabilities into one row per breast,
+exam or patient; :func:`level_report` evaluates at that level with intervals that resample
+patients.
+
+The true label of a breast (exam, patient) is its most severe image label: the last of the
+classes, in their order, among its images. With Mini-DDSM's breast labels that is the breast's
+own finding; with case labels every image of a case already carries it.
+
+Examples
+--------
+>>> import numpy as np
+>>> from mammokit.datasets.records import make_records
+>>> rows = [{"image_path": f"/{s}{v}.png", "label": label, "patient_id": "P1", "side": s,
+...          "view": v} for s, label in (("LEFT", "Benign"), ("RIGHT", "Normal"))
+...         for v in ("CC", "MLO")]
+>>> probabilities = np.array([[0.2, 0.8], [0.6, 0.4], [0.9, 0.1], [0.7, 0.3]])
+>>> table = aggregate_predictions(make_records(rows, classes=["Normal", "Benign"]),
+...                               probabilities, level="breast")
+>>> table.round(2).to_dict("records")
+[{'patient_id': 'P1', 'side': 'LEFT', 'n_images': 2, 'label': 'Benign', 'Normal': 0.4, 'Benign': 0.6}, {'patient_id': 'P1', 'side': 'RIGHT', 'n_images': 2, 'label': 'Normal', 'Normal': 0.8, 'Benign': 0.2}]
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+import pandas as pd
+
+from mammokit.datasets.records import label_indices, record_classes
+from mammokit.errors import MammokitError
+
+__all__ = ["LEVELS", "aggregate_predictions", "level_keys", "level_report"]
+
+#: The levels results can be given at.
+LEVELS = ("image", "breast", "exam", "patient")
+_HOW = ("mean", "max")
+
+
+def level_keys(records: pd.DataFrame, level: str) -> list[str]:
+    """The records columns that identify one unit of ``level``.
+
+    ``breast``: patient and side (and exam, when the records have an ``exam_id`` column, so a
+    breast screened twice counts twice); ``exam``: patient and ``exam_id`` (Mini-DDSM has one
+    exam per patient: its exam is the patient); ``patient``: the patient; ``image``: the file.
+
+    Examples
+    --------
+    >>> from mammokit.datasets.records import make_records
+    >>> row = {"image_path": "/a", "label": "Normal", "patient_id": "p", "side": "LEFT"}
+    >>> level_keys(make_records([row]), "breast"), level_keys(make_records([row]), "exam")
+    (['patient_id', 'side'], ['patient_id'])
+    """
+    if level not in LEVELS:
+        raise MammokitError(f"level must be one of {LEVELS}, got {level!r}")
+    exam = ["exam_id"] if "exam_id" in records else []
+    if level == "image":
+        return ["image_path"]
+    if level == "breast":
+        unknown = records["side"].fillna("").astype(str).str.strip() == ""
+        if unknown.any():
+            raise MammokitError(
+                f"breast-level results need each image's side; {int(unknown.sum())} image(s) "
+                f"have none (e.g. {records.loc[unknown, 'image_path'].iloc[0]})"
+            )
+        return ["patient_id", *exam, "side"]
+    if level == "exam":
+        return ["patient_id", *exam]
+    return ["patient_id"]
+
+
+def aggregate_predictions(
+    records: pd.DataFrame,
+    probabilities: np.ndarray,
+    level: str = "breast",
+    how: str = "mean",
+    class_names: Sequence[str] | None = None,
+) -> pd.DataFrame:
+    """One row per breast, exam or patient, from per-image class probabilities.
+
+    Parameters
+    ----------
+    records
+        The records of the images, in the order of ``probabilities``.
+    probabilities
+        ``(N, C)`` class probabilities of the images.
+    level
+        ``"breast"``, ``"exam"``, ``"patient"`` or ``"image"`` (see :func:`level_keys`).
+    how
+        ``"mean"`` averages each class's probability over the unit's images; ``"max"`` takes
+        each class's largest probability (a lesion seen in one view is enough) and rescales
+        the row to sum to 1.
+    class_names
+        The class of each column; default the records' classes. Labels must be among them.
+
+    Returns
+    -------
+    pandas.DataFrame
+        The key columns (``patient_id``; ``side`` at breast level; ``exam_id`` where the
+        records have it), ``n_images``, ``label`` (the most severe image label: the last class
+        among the unit's labels) and one probability column per class name, sorted by key.
+    """
+    if how not in _HOW:
+        raise MammokitError(f"how must be one of {_HOW}, got {how!r}")
+    classes = tuple(class_names) if class_names is not None else record_classes(records)
+    prob = np.asarray(probabilities, dtype=np.float64)
+    if prob.ndim != 2 or prob.shape != (len(records), len(classes)):
+        raise MammokitError(
+            f"probabilities must be ({len(records)}, {len(classes)}) for {len(records)} records "
+            f"and classes {list(classes)}, got {prob.shape}"
+        )
+    keys = level_keys(records, level)
+    clash = sorted(set(classes) & {*keys, "n_images", "label"})
+    if clash:
+        raise MammokitError(f"class names {clash} clash with the table's own columns")
+    table = records[keys].reset_index(drop=True).copy()
+    table["_severity"] = label_indices(records, classes)
+    for index, name in enumerate(classes):
+        table[name] = prob[:, index]
+    grouped = table.groupby(keys, sort=True, dropna=False)
+    result = grouped[list(classes)].agg(how)
+    if how == "max":
+        result = result.div(result.sum(axis=1), axis=0)
+    result.insert(0, "label", [classes[i] for i in grouped["_severity"].max()])
+    result.insert(0, "n_images", grouped.size())
+    return result.reset_index()
+
+
+def level_report(
+    records: pd.DataFrame,
+    probabilities: np.ndarray,
+    level: str = "image",
+    how: str = "mean",
+    class_names: Sequence[str] | None = None,
+    **options,
+) -> dict:
+    """:func:`~mammokit.metrics.evaluation_report` at a level, resampling patients.
+
+    Parameters
+    ----------
+    records, probabilities, level, how, class_names
+        As for :func:`aggregate_predictions`.
+    **options
+        ``n_bootstrap``, ``seed``, ``positive_class``, ``target_sensitivity`` of the report.
+
+    Returns
+    -------
+    dict
+        The report, with ``"level"`` and ``"how"``; ``"n"`` counts units of that level and
+        ``"n_groups"`` patients. The intervals resample patients at every level, images
+        included, since one patient's images (and breasts) are not independent.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from mammokit.datasets.records import make_records
+    >>> rows = [{"image_path": f"/{p}{s}{v}.png", "label": "Cancer" if p and s == "L" else
+    ...          "Normal", "patient_id": str(p), "side": s, "view": v}
+    ...         for p in range(2) for s in "LR" for v in ("CC", "MLO")]
+    >>> records = make_records(rows, classes=["Normal", "Cancer"])
+    >>> probabilities = np.tile([0.3, 0.7], (8, 1)); probabilities[:4] = [0.9, 0.1]
+    >>> report = level_report(records, probabilities, "breast", n_bootstrap=0)
+    >>> report["n"], report["accuracy"], report["per_class"]["Cancer"]["sensitivity"]
+    (4, 0.75, 1.0)
+    """
+    from mammokit.metrics import evaluation_report
+
+    classes = tuple(class_names) if class_names is not None else record_classes(records)
+    table = aggregate_predictions(records, probabilities, level, how, classes)
+    truth = np.array([classes.index(label) for label in table["label"]], dtype=np.int64)
+    report = evaluation_report(
+        truth, table[list(classes)].to_numpy(), classes, groups=table["patient_id"], **options
+    )
+    return {"level": level, "how": how, **report}

@@ -1,0 +1,115 @@
+"""What a model predicts and how its inputs were prepared: the facts serving must repeat.
+
+A :class:`ModelInfo` travels inside every model mammokit builds
+(:class:`mammokit.models.Classifier`), is saved in its ``.keras`` file, and is written into
+the sidecar of every export, so class names and preprocessing are never guessed. This module
+needs no TensorFlow.
+
+Examples
+--------
+>>> info = ModelInfo(("Benign", "Malignant"), task="benign-vs-malignant")
+>>> ModelInfo.from_dict(info.to_dict()) == info
+True
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import asdict, dataclass, replace
+
+from mammokit.errors import ModelConfigError
+
+__all__ = ["PREPROCESSING", "ModelInfo"]
+
+#: The preprocessing names a model can record. ``"standard"``: mirror to the left and crop
+#: to the breast (:func:`mammokit.datasets.pipeline.standard_preprocess`); ``"none"``:
+#: resize only. A custom callable is recorded as ``"custom:<module>.<name>"`` and must be
+#: handed to :class:`mammokit.export.Predictor` again.
+PREPROCESSING = ("standard", "none")
+
+
+@dataclass(frozen=True)
+class ModelInfo:
+    """What a classifier predicts and how its training images were prepared.
+
+    Attributes
+    ----------
+    class_names
+        The class of each output, in output order.
+    preprocess
+        ``"standard"``, ``"none"`` or ``"custom:<module>.<name>"`` (see :data:`PREPROCESSING`).
+    intensity
+        The 0..255 intensity rule of :mod:`mammokit.intensity`: ``"bits"``, ``"window"`` or
+        ``(low, high)`` breast percentiles.
+    task
+        The task's name when the labels came from one (:data:`mammokit.datasets.TASKS`).
+    labels
+        Which labels it was trained on: ``"image"``, ``"breast"`` or ``"case"`` (Mini-DDSM's
+        labels are the case's); ``None`` where unknown.
+
+    Examples
+    --------
+    >>> ModelInfo(("Normal", "Benign", "Cancer")).preprocess
+    'standard'
+    """
+
+    class_names: tuple[str, ...]
+    preprocess: str = "standard"
+    intensity: str | tuple[float, float] = "bits"
+    task: str | None = None
+    labels: str | None = None
+
+    def __post_init__(self) -> None:
+        names = tuple(str(name) for name in self.class_names)
+        if len(names) < 2 or len(set(names)) != len(names):
+            raise ModelConfigError(f"class_names must be 2 or more distinct names, got {names}")
+        object.__setattr__(self, "class_names", names)
+        if self.preprocess not in PREPROCESSING and not self.preprocess.startswith("custom:"):
+            raise ModelConfigError(
+                f"preprocess must be one of {PREPROCESSING} or 'custom:<name>', "
+                f"got {self.preprocess!r}"
+            )
+        if isinstance(self.intensity, list):
+            object.__setattr__(self, "intensity", tuple(self.intensity))
+
+    def replace(self, **changes: object) -> ModelInfo:
+        """A copy with some fields changed."""
+        return replace(self, **changes)
+
+    def to_dict(self) -> dict:
+        """JSON-ready fields (tuples as lists)."""
+        values = asdict(self)
+        values["class_names"] = list(self.class_names)
+        if isinstance(self.intensity, tuple):
+            values["intensity"] = list(self.intensity)
+        return values
+
+    @classmethod
+    def from_dict(cls, values: Mapping) -> ModelInfo:
+        """Read :meth:`to_dict`'s output (unknown keys are ignored, for later versions)."""
+        known = {"class_names", "preprocess", "intensity", "task", "labels"}
+        if "class_names" not in values:
+            raise ModelConfigError(f"model info without class_names: {dict(values)}")
+        return cls(**{k: v for k, v in values.items() if k in known})
+
+    @classmethod
+    def default(cls, num_classes: int, class_names: Sequence[str] | None = None) -> ModelInfo:
+        """The info a builder records: ``class_names`` when given, else Mini-DDSM's classes
+        for 3 outputs and ``class_0``, ``class_1``, ... otherwise.
+
+        Examples
+        --------
+        >>> ModelInfo.default(2).class_names
+        ('class_0', 'class_1')
+        """
+        from mammokit.datasets.records import CLASSES
+
+        if class_names is not None:
+            if len(class_names) != num_classes:
+                raise ModelConfigError(
+                    f"{len(class_names)} class_names for num_classes={num_classes}"
+                )
+            return cls(tuple(class_names))
+        if num_classes == len(CLASSES):
+            return cls(CLASSES)
+        return cls(tuple(f"class_{i}" for i in range(num_classes)))

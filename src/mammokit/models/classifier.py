@@ -1,0 +1,158 @@
+"""A functional Keras model that knows what it predicts, saved with it in the ``.keras`` file."""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Sequence
+
+import keras
+
+from mammokit.errors import ModelConfigError
+from mammokit.model_info import ModelInfo
+
+__all__ = ["Classifier", "LegacyModelWarning", "as_classifier", "model_info", "resolve_classes"]
+
+_CONFIG_KEY = "mammokit"
+
+
+class LegacyModelWarning(UserWarning):
+    """A model without mammokit's info (saved before 0.2, or built elsewhere) is used."""
+
+
+@keras.saving.register_keras_serializable(package="mammokit")
+class Classifier(keras.Model):
+    """A functional classifier carrying a :class:`~mammokit.model_info.ModelInfo`.
+
+    Build it like any functional model, ``Classifier(inputs, outputs, name=...)``; every
+    builder of :mod:`mammokit.models` returns one. ``info`` (class names in output order,
+    preprocessing, intensity rule, task, label level) is part of the model's config, so
+    ``model.save`` writes it into the ``.keras`` file and loading restores it (safe mode
+    included). :func:`mammokit.training.fit` and :func:`mammokit.experiment.train_model` record
+    what the training data says.
+
+    Examples
+    --------
+    >>> import keras
+    >>> inputs = keras.Input((8, 8, 1))
+    >>> outputs = keras.layers.Dense(2, activation="softmax")(keras.layers.Flatten()(inputs))
+    >>> model = Classifier(inputs, outputs, info=ModelInfo(("Benign", "Malignant")))
+    >>> model.class_names
+    ('Benign', 'Malignant')
+    """
+
+    def __init__(self, *args, info: ModelInfo | None = None, **kwargs) -> None:
+        super().__init__(*args, **kwargs)
+        self._mammokit_info = None
+        self.info = info or ModelInfo.default(self.output_shape[-1])
+
+    @property
+    def info(self) -> ModelInfo:
+        """What the model predicts and how its inputs are prepared."""
+        return self._mammokit_info
+
+    @info.setter
+    def info(self, value: ModelInfo) -> None:
+        if not isinstance(value, ModelInfo):
+            raise ModelConfigError(f"info must be a ModelInfo, got {type(value).__name__}")
+        outputs = self.output_shape[-1]
+        if len(value.class_names) != outputs:
+            raise ModelConfigError(
+                f"{len(value.class_names)} class names {list(value.class_names)} for a model "
+                f"with {outputs} outputs"
+            )
+        self._mammokit_info = value
+
+    @property
+    def class_names(self) -> tuple[str, ...]:
+        """The class of each output, in output order."""
+        return self.info.class_names
+
+    def get_config(self) -> dict:
+        return {**super().get_config(), _CONFIG_KEY: self.info.to_dict()}
+
+    @classmethod
+    def from_config(cls, config: dict, custom_objects: dict | None = None) -> Classifier:
+        config = dict(config)
+        info = config.pop(_CONFIG_KEY, None)
+        model = super().from_config(config, custom_objects=custom_objects)
+        if info is not None:
+            model.info = ModelInfo.from_dict(info)
+        return model
+
+
+def as_classifier(model: keras.Model, info: ModelInfo | None = None) -> Classifier:
+    """``model`` as a :class:`Classifier` (itself when it is one), sharing its layers.
+
+    A plain functional model (your own, or a ``.keras`` file saved before mammokit 0.2) is
+    rebuilt from its inputs and outputs; the weights are shared, the compiled state is not.
+
+    Examples
+    --------
+    >>> import keras
+    >>> inputs = keras.Input((4,))
+    >>> plain = keras.Model(inputs, keras.layers.Dense(3, activation="softmax")(inputs))
+    >>> as_classifier(plain).class_names
+    ('Normal', 'Benign', 'Cancer')
+    """
+    if isinstance(model, Classifier):
+        if info is not None:
+            model.info = info
+        return model
+    if not hasattr(model, "inputs") or not model.inputs:
+        raise ModelConfigError(
+            f"{model.name}: only functional models can carry mammokit's info; build it with "
+            "keras.Input and call Classifier(inputs, outputs)"
+        )
+    return Classifier(model.inputs, model.outputs, name=model.name, info=info)
+
+
+def model_info(model: keras.Model, source: str | None = None) -> ModelInfo:
+    """The model's :class:`ModelInfo`; for a model without one, what is assumed, with a warning.
+
+    A model saved before mammokit 0.2 (or built without mammokit) records nothing: it is
+    assumed to predict Mini-DDSM's Normal/Benign/Cancer when it has 3 outputs (``class_0``,
+    ... otherwise), trained with the standard preprocessing and the ``"bits"`` intensity rule,
+    and a :class:`LegacyModelWarning` says so.
+
+    Examples
+    --------
+    >>> import keras, warnings
+    >>> inputs = keras.Input((4,))
+    >>> plain = keras.Model(inputs, keras.layers.Dense(3, activation="softmax")(inputs))
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     info = model_info(plain)
+    >>> info.class_names, caught[0].category.__name__
+    (('Normal', 'Benign', 'Cancer'), 'LegacyModelWarning')
+    """
+    if isinstance(model, Classifier):
+        return model.info
+    info = ModelInfo.default(model.output_shape[-1])
+    warnings.warn(
+        f"{source or model.name} carries no mammokit model info (saved before mammokit 0.2, or "
+        f"built without mammokit): assuming classes {list(info.class_names)} in output order, "
+        f"preprocess={info.preprocess!r} and intensity={info.intensity!r}. Record the truth "
+        "with mammokit.models.as_classifier(model, ModelInfo(...)) and save it again.",
+        LegacyModelWarning,
+        stacklevel=2,
+    )
+    return info
+
+
+def resolve_classes(
+    num_classes: int | None, class_names: Sequence[str] | None
+) -> tuple[int, ModelInfo]:
+    """A builder's class count and info from its ``num_classes`` and ``class_names``.
+
+    Examples
+    --------
+    >>> resolve_classes(None, ["Benign", "Malignant"])[0], resolve_classes(None, None)[0]
+    (2, 3)
+    """
+    if class_names is not None:
+        count = len(class_names) if num_classes is None else num_classes
+        return count, ModelInfo.default(count, class_names)
+    count = 3 if num_classes is None else int(num_classes)
+    if count < 2:
+        raise ModelConfigError(f"num_classes must be >= 2, got {count}")
+    return count, ModelInfo.default(count)
