@@ -64,3 +64,27 @@ def test_every_mask_in_the_listing_is_attached(download, listing):
     assert len(expected) == 3064 + 62
     lesion_views = records[records["mask_paths"].map(len) > 0]
     assert set(lesion_views["label"]) == {"Benign", "Cancer"}
+
+
+def test_breast_labels_on_the_real_listing(download):
+    """1,240 breasts of Benign/Cancer cases carry no outline in either view (the spreadsheet's
+    count too): with breast labels their 2,480 images are Normal."""
+    case = read_mini_ddsm(download)
+    breast = read_mini_ddsm(download, labels="breast")
+    assert case.attrs["labels"] == "case" and breast.attrs["labels"] == "breast"
+    assert (case["label"] == case["case_label"]).all()
+    assert (breast["label"] == breast["breast_label"]).all()
+    assert (breast["case_label"] == case["case_label"]).all()
+    lesion_cases = breast[breast["case_label"] != "Normal"]
+    per_breast = lesion_cases.groupby(["patient_id", "side"])
+    assert per_breast.ngroups == 2700
+    relabelled = per_breast["breast_label"].first().eq("Normal")
+    assert int(relabelled.sum()) == 1240
+    assert int((lesion_cases["breast_label"] == "Normal").sum()) == 2480
+    by_case = lesion_cases.groupby("case_label")["breast_label"].apply(lambda s: (s == "Normal").sum())
+    assert by_case.to_dict() == {"Benign": 2 * 622, "Cancer": 2 * 618}
+    # a breast keeps its case's class exactly when one of its views has a mask
+    outlined = per_breast["mask_paths"].apply(lambda m: any(len(x) for x in m))
+    assert (relabelled == ~outlined).all()
+    # the other breast of a case is never relabelled when it has an outline
+    assert set(breast.loc[breast["mask_paths"].map(len) > 0, "breast_label"]) == {"Benign", "Cancer"}

@@ -31,10 +31,11 @@ import numpy as np
 import pandas as pd
 import tensorflow as tf
 
-from mammokit.datasets import CLASSES, class_weights
-from mammokit.datasets.records import label_indices
+from mammokit.datasets import class_weights
+from mammokit.datasets.records import label_indices, record_classes
 from mammokit.errors import MammokitError
-from mammokit.metrics import evaluation_report, plot_confusion_matrix
+from mammokit.levels import level_report
+from mammokit.metrics import plot_confusion_matrix
 from mammokit.training import compile_classifier, fit, make_reproducible, plot_history
 
 __all__ = ["TrainConfig", "evaluate_model", "train_and_evaluate", "train_model"]
@@ -95,11 +96,14 @@ def train_model(
     ----------
     model
         A registry name (:func:`mammokit.models.available_models`), built after seeding with
-        ``config.seed`` for ``config.image_size`` and ``config.channels``; or a built model
-        (seed before building it, with :func:`mammokit.training.make_reproducible`, for a
-        reproducible run).
+        ``config.seed`` for ``config.image_size``, ``config.channels`` and the training
+        records' classes; or a built model with one output per class (seed before building
+        it, with :func:`mammokit.training.make_reproducible`, for a reproducible run). A plain
+        Keras model is wrapped in a :class:`~mammokit.models.Classifier` so the saved file
+        records its classes and preprocessing.
     train_records, val_records, test_records
-        The parts of a split (:func:`mammokit.datasets.split_by_patient`).
+        The parts of a split (:func:`mammokit.datasets.split_by_patient`). The classes are the
+        training part's (:func:`~mammokit.datasets.records.record_classes`).
     out_dir
         Folder for ``<name>.keras``, ``<name>_training.png``, ``<name>_confusion.png``,
         ``<name>_history.csv`` and ``<name>_report.json``.
@@ -119,9 +123,12 @@ def train_model(
     from mammokit.datasets.augment import default_augmenter
     from mammokit.datasets.pipeline import to_tf_dataset
 
+    from mammokit.models.classifier import as_classifier
+
     make_reproducible(config.seed)  # before datasets and model: the same seed, the same run
     size = tuple(config.image_size)
-    common = {"channels": config.channels, "intensity": config.intensity}
+    classes = record_classes(train_records)
+    common = {"channels": config.channels, "intensity": config.intensity, "classes": classes}
     augment = default_augmenter(seed=config.seed) if config.augment else None
     train_data = to_tf_dataset(
         train_records,
@@ -139,9 +146,13 @@ def train_model(
         from mammokit.registry import create_classifier
 
         name = name or model
-        model = create_classifier(model, input_shape=(*size, config.channels), **model_options)
+        model = create_classifier(
+            model, input_shape=(*size, config.channels), class_names=classes, **model_options
+        )
     elif model_options:
         raise MammokitError(f"model options {sorted(model_options)} need a model name, not a model")
+    else:
+        model = as_classifier(model)
     return _train_evaluate_save(
         model,
         train_records,
@@ -268,12 +279,21 @@ def evaluate_model(
     data: tf.data.Dataset,
     out_dir: str | os.PathLike,
     name: str = "model",
+    levels: tuple[str, ...] = ("image", "breast", "patient"),
+    how: str = "mean",
 ) -> dict:
     """Predict ``data`` (built from ``records`` without shuffling) and write the evaluation.
 
-    Writes ``<name>_confusion.png`` and ``<name>_report.json`` into ``out_dir`` and returns the
-    report of :func:`mammokit.metrics.evaluation_report`, with each image's probabilities
-    under ``"predictions"`` in the JSON file.
+    The classes are the model's (:func:`mammokit.models.model_info`); every label of
+    ``records`` must be one of them. Results are given per image and, for each other level
+    of ``levels``, per breast (needs each image's side; left out with a note where a side is
+    unknown) and per patient (:func:`mammokit.levels.level_report`, probabilities combined
+    by ``how``). Every interval resamples patients.
+
+    Writes ``<name>_confusion.png`` (image level) and ``<name>_report.json`` into ``out_dir``
+    and returns the image-level report of :func:`mammokit.metrics.evaluation_report` with
+    ``"levels"``: the report of each level. The JSON file adds each image's probabilities
+    under ``"predictions"``.
 
     Examples
     --------
@@ -285,20 +305,33 @@ def evaluate_model(
     >>> model = cnn_classifier(input_shape=(32, 32, 1), filters=(4,))
     >>> report = evaluate_model(model, records, to_tf_dataset(records, (32, 32), 4, channels=1),
     ...                         folder, "check")
-    >>> report["n"], len(json.load(open(os.path.join(folder, "check_report.json")))["predictions"])
-    (12, 12)
+    >>> report["n"], {level: r["n"] for level, r in report["levels"].items()}
+    (12, {'image': 12, 'breast': 6, 'patient': 3})
+    >>> len(json.load(open(os.path.join(folder, "check_report.json")))["predictions"])
+    12
     """
+    from mammokit.models.classifier import model_info
+
     out = Path(out_dir)
+    classes = model_info(model).class_names
+    truth = label_indices(records, classes)
     probabilities = model.predict(data, verbose=0)
-    truth = label_indices(records)
     if len(probabilities) != len(truth):
         raise MammokitError(f"{len(probabilities)} predictions for {len(truth)} records")
-    report = evaluation_report(truth, probabilities, CLASSES)
+    reports, notes = {}, {}
+    for level in dict.fromkeys(("image", *levels)):
+        try:
+            reports[level] = level_report(records, probabilities, level, how, classes)
+        except MammokitError as err:
+            if level == "image":
+                raise
+            notes[level] = str(err)
+    report = {**reports["image"], "levels": reports, "levels_left_out": notes}
     plot_confusion_matrix(
         report["confusion_matrix"],
-        CLASSES,
+        classes,
         out / f"{name}_confusion.png",
-        title=f"{name}: accuracy {report['accuracy']:.1%} (n = {report['n']})",
+        title=f"{name}: accuracy {report['accuracy']:.1%} (n = {report['n']} images)",
     )
     predictions = [
         {"image_path": path, "label": label, "probabilities": np.round(p, 6).tolist()}

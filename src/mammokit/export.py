@@ -1,8 +1,10 @@
 """Export for fast CPU and mobile inference (TFLite, ONNX, SavedModel) and a Predictor to serve.
 
 Every exported file gets a sidecar ``<file>.mammokit.json`` holding what serving must repeat
-from training: input size and channels, class names and the preprocessing. :class:`Predictor`
-reads it, so files are prepared the way the training pipeline prepared them.
+from training: input size and channels, and the model's own record of its class names,
+preprocessing and intensity rule (:class:`~mammokit.model_info.ModelInfo`), never a guess.
+:class:`Predictor` reads it (or, for a ``.keras`` file, the model itself), so files are
+prepared the way the training pipeline prepared them.
 """
 
 from __future__ import annotations
@@ -11,7 +13,7 @@ import json
 import os
 import tempfile
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import keras
@@ -19,8 +21,8 @@ import numpy as np
 import pandas as pd
 import tensorflow as tf
 
-from mammokit.datasets.records import CLASSES
-from mammokit.errors import MammokitError, ModelLoadError, require
+from mammokit.errors import MammokitError, ModelConfigError, ModelLoadError, require
+from mammokit.model_info import ModelInfo
 
 __all__ = ["Predictor", "read_serving_config", "to_onnx", "to_saved_model", "to_tflite"]
 
@@ -29,17 +31,16 @@ _QUANTIZE = (None, "float16", "int8")
 
 
 def _serving_config(model: keras.Model) -> dict:
+    from mammokit import __version__
+    from mammokit.models.classifier import model_info
+
     _, height, width, channels = model.input_shape
-    num_classes = model.output_shape[-1]
     return {
         "input_size": [int(height), int(width)],
         "channels": int(channels),
-        "class_names": list(CLASSES)
-        if num_classes == len(CLASSES)
-        else [str(i) for i in range(num_classes)],
-        "preprocess": "standard",
-        "intensity": "bits",
+        **model_info(model).to_dict(),
         "pixel_scale": "0..255 by the intensity rule (mammokit.intensity)",
+        "mammokit_version": __version__,
     }
 
 
@@ -203,10 +204,10 @@ def to_onnx(model: keras.Model, path: str | os.PathLike, opset: int = 17) -> Pat
 class Predictor:
     """Fast inference from a ``.keras``, ``.tflite`` or ``.onnx`` file.
 
-    The preprocessing of training (flip to the left, crop to the breast, resize, the 0..255
-    intensity scale of :mod:`mammokit.intensity`) is applied by :meth:`predict_files`, read
-    from the sidecar written at export (or, for a ``.keras`` file without one, from the
-    model's input shape).
+    The model's class names and the preprocessing of training (flip to the left, crop to the
+    breast, resize, the 0..255 intensity scale of :mod:`mammokit.intensity`) come from the
+    model itself (``.keras``) or the sidecar written at export; a file without either is
+    served with Mini-DDSM's assumptions and a :class:`~mammokit.models.LegacyModelWarning`.
 
     Parameters
     ----------
@@ -214,25 +215,42 @@ class Predictor:
         The model file.
     num_threads
         CPU threads for TFLite and ONNX Runtime; default all cores.
+    custom_preprocess
+        The ``preprocess(image, side) -> (image, box)`` callable of a model trained with a
+        custom preprocessing (recorded as ``"custom:<name>"``); not needed otherwise.
+
+    Attributes
+    ----------
+    info
+        The :class:`~mammokit.model_info.ModelInfo` served.
+    class_names
+        The class of each output column.
 
     Examples
     --------
     >>> import tempfile, os, numpy as np
     >>> from mammokit.models import cnn_classifier
     >>> path = os.path.join(tempfile.mkdtemp(), "cnn.keras")
-    >>> cnn_classifier(input_shape=(16, 16, 1), filters=(4,)).save(path)
-    >>> Predictor(path).predict(np.zeros((16, 16, 1))).shape
-    (1, 3)
+    >>> cnn_classifier(input_shape=(16, 16, 1), filters=(4,), class_names=["B", "M"]).save(path)
+    >>> predictor = Predictor(path)
+    >>> predictor.predict(np.zeros((16, 16, 1))).shape, predictor.class_names
+    ((1, 2), ('B', 'M'))
     """
 
-    def __init__(self, path: str | os.PathLike, num_threads: int | None = None) -> None:
+    def __init__(
+        self,
+        path: str | os.PathLike,
+        num_threads: int | None = None,
+        custom_preprocess: Callable | None = None,
+    ) -> None:
         self.path = Path(path)
         if not self.path.is_file():
             raise ModelLoadError(f"{self.path}: no such model file")
         threads = num_threads or os.cpu_count() or 1
         suffix = self.path.suffix.lower()
+        recorded = None
         if suffix == ".keras":
-            self._run, shape = self._keras()
+            self._run, shape, recorded = self._keras()
         elif suffix == ".tflite":
             self._run, shape = self._tflite(threads)
         elif suffix == ".onnx":
@@ -241,23 +259,56 @@ class Predictor:
             raise ModelLoadError(
                 f"{self.path}: unsupported model file (use .keras, .tflite or .onnx)"
             )
-        self.config = read_serving_config(self.path) or {
-            "input_size": [int(shape[0]), int(shape[1])],
-            "channels": int(shape[2]),
-            "class_names": list(CLASSES),
-            "preprocess": "standard",
-            "intensity": "bits",
-        }
-        self.input_shape = (*self.config["input_size"], self.config["channels"])
-        self.class_names = list(self.config["class_names"])
+        config = read_serving_config(self.path) or {}
+        if recorded is None:
+            recorded = self._recorded_info(config, int(self._outputs))
+        self.info = recorded
+        size = config.get("input_size") or [int(shape[0]), int(shape[1])]
+        channels = config.get("channels") or int(shape[2])
+        self.input_shape = (int(size[0]), int(size[1]), int(channels))
+        self.class_names = self.info.class_names
+        self._preprocess = self._preprocess_callable(custom_preprocess)
+
+    def _recorded_info(self, config: dict, outputs: int) -> ModelInfo:
+        if "class_names" in config:
+            return ModelInfo.from_dict(config)
+        from mammokit.models.classifier import LegacyModelWarning
+
+        info = ModelInfo.default(outputs)
+        warnings.warn(
+            f"{self.path} has no mammokit sidecar ({self.path.name}{_SIDECAR_SUFFIX}) naming its "
+            f"classes: assuming {list(info.class_names)}, standard preprocessing and the "
+            "'bits' intensity rule. Export it again with mammokit to record them.",
+            LegacyModelWarning,
+            stacklevel=3,
+        )
+        return info
+
+    def _preprocess_callable(self, custom: Callable | None):
+        from mammokit.datasets.pipeline import standard_preprocess
+
+        name = self.info.preprocess
+        if name == "standard":
+            return standard_preprocess
+        if name == "none":
+            return None
+        if custom is None:
+            raise ModelConfigError(
+                f"{self.path}: the model was trained with the custom preprocessing {name!r}; "
+                "pass it again as Predictor(path, custom_preprocess=...)"
+            )
+        return custom
 
     def _keras(self):
+        from mammokit.models.classifier import model_info
         from mammokit.models.saving import load_model
 
         model = load_model(self.path)
+        self._outputs = model.output_shape[-1]
+        info = model_info(model, source=str(self.path))
         # one traced function: model.predict's per-call set-up dominates single images
         run = tf.function(lambda images: model(images, training=False), reduce_retracing=True)
-        return (lambda images: run(tf.constant(images)).numpy()), model.input_shape[1:]
+        return (lambda images: run(tf.constant(images)).numpy()), model.input_shape[1:], info
 
     def _tflite(self, threads: int):
         try:
@@ -273,6 +324,7 @@ class Predictor:
         interpreter.allocate_tensors()
         source = interpreter.get_input_details()[0]
         target = interpreter.get_output_details()[0]
+        self._outputs = int(target["shape"][-1])
 
         def run(images: np.ndarray) -> np.ndarray:
             if tuple(source["shape"]) != images.shape:
@@ -297,13 +349,25 @@ class Predictor:
             raise ModelLoadError(f"{self.path}: not a readable ONNX model ({err})") from err
         name = session.get_inputs()[0].name
         shape = session.get_inputs()[0].shape[1:]
+        self._outputs = int(session.get_outputs()[0].shape[-1])
         return (lambda images: session.run(None, {name: images})[0]), shape
 
-    def predict(self, images: np.ndarray) -> np.ndarray:
-        """Class probabilities for one image ``(H, W, C)`` or a batch ``(N, H, W, C)``.
+    def predict(
+        self, images: np.ndarray | Sequence[str | os.PathLike], batch_size: int = 32
+    ) -> np.ndarray:
+        """Class probabilities ``(N, classes)``, columns in :attr:`class_names` order.
 
-        Images must already have the model's size, on a 0..255 scale.
+        ``images`` is one image ``(H, W, C)`` or a batch ``(N, H, W, C)`` already of the
+        model's size on a 0..255 scale, or a list of image files, which are read and
+        preprocessed as in training (:meth:`predict_files`).
         """
+        if isinstance(images, (str, os.PathLike)) or (
+            isinstance(images, (list, tuple))
+            and images
+            and all(isinstance(item, (str, os.PathLike)) for item in images)
+        ):
+            paths = [images] if isinstance(images, (str, os.PathLike)) else list(images)
+            return self.predict_files(paths, batch_size)
         batch = np.asarray(images, dtype=np.float32)
         if batch.ndim == 3:
             batch = batch[np.newaxis]
@@ -313,28 +377,32 @@ class Predictor:
             )
         return np.asarray(self._run(np.ascontiguousarray(batch)))
 
-    def predict_files(self, paths: Sequence[str | os.PathLike], batch_size: int = 32) -> np.ndarray:
+    def predict_files(
+        self,
+        paths: Sequence[str | os.PathLike],
+        batch_size: int = 32,
+        sides: Sequence[str] | None = None,
+    ) -> np.ndarray:
         """Read, preprocess as in training, and predict image files; ``(N, classes)``.
 
-        The side (for the flip to the left) comes from the file name (``...RIGHT_CC...``) and is
-        otherwise guessed from the image, as :func:`~mammokit.datasets.preprocess.flip_to_left`
-        does.
+        The side (for the flip to the left) is ``sides[i]`` when given, else the file name's
+        (``...RIGHT_CC...``), else guessed from the image
+        (:func:`~mammokit.datasets.preprocess.guess_side`).
         """
-        from mammokit.datasets.pipeline import load_example, side_from_name, standard_preprocess
+        from mammokit.datasets.pipeline import load_example, side_from_name
 
-        preprocess = standard_preprocess if self.config.get("preprocess") == "standard" else None
-        intensity = self.config.get("intensity", "bits")  # sidecars before 0.2 had none
-        intensity = tuple(intensity) if isinstance(intensity, list) else intensity
+        intensity = self.info.intensity
         height, width, channels = self.input_shape
+        sides = list(sides) if sides is not None else [side_from_name(p) for p in paths]
         outputs = []
         for start in range(0, len(paths), batch_size):
-            chunk = paths[start : start + batch_size]
+            chunk = range(start, min(start + batch_size, len(paths)))
             images = np.stack(
                 [
                     load_example(
-                        str(p), side_from_name(p), (), (height, width), preprocess, intensity
+                        str(paths[i]), sides[i], (), (height, width), self._preprocess, intensity
                     )[0]
-                    for p in chunk
+                    for i in chunk
                 ]
             )
             images = np.repeat(images[..., np.newaxis], channels, axis=-1)
@@ -342,3 +410,49 @@ class Predictor:
         if not outputs:
             return np.zeros((0, len(self.class_names)), np.float32)
         return np.concatenate(outputs)
+
+    def predict_records(
+        self, records: pd.DataFrame | Sequence[str | os.PathLike], batch_size: int = 32
+    ) -> pd.DataFrame:
+        """Named class probabilities: one row per image, one column per class.
+
+        Parameters
+        ----------
+        records
+            A records table (its ``side`` column is used) or a list of image files.
+        batch_size
+            Images per inference call.
+
+        Returns
+        -------
+        pandas.DataFrame
+            ``image_path`` (with ``patient_id``, ``side`` and ``view`` for records),
+            ``predicted`` (the most probable class) and one probability column per class
+            name. :func:`mammokit.levels.aggregate_predictions` turns it into results per
+            breast or patient: ``aggregate_predictions(records, table[predictor.class_names])``.
+
+        Examples
+        --------
+        >>> import tempfile, os, cv2, numpy as np
+        >>> from mammokit.models import cnn_classifier
+        >>> folder = tempfile.mkdtemp()
+        >>> path = os.path.join(folder, "cnn.keras")
+        >>> cnn_classifier(input_shape=(16, 16, 1), filters=(4,), class_names=["B", "M"]).save(path)
+        >>> image = os.path.join(folder, "x.RIGHT_CC.png")
+        >>> _ = cv2.imwrite(image, np.full((40, 30), 120, np.uint8))
+        >>> list(Predictor(path).predict_records([image]).columns)
+        ['image_path', 'predicted', 'B', 'M']
+        """
+        if isinstance(records, pd.DataFrame):
+            table = records[
+                [c for c in ("image_path", "patient_id", "side", "view") if c in records]
+            ].reset_index(drop=True)
+            sides = table["side"].fillna("").astype(str).tolist() if "side" in table else None
+        else:
+            table = pd.DataFrame({"image_path": [str(p) for p in records]})
+            sides = None
+        probabilities = self.predict_files(table["image_path"].tolist(), batch_size, sides)
+        table["predicted"] = [self.class_names[i] for i in probabilities.argmax(axis=1)]
+        for index, name in enumerate(self.class_names):
+            table[name] = probabilities[:, index]
+        return table

@@ -46,7 +46,8 @@ def level_keys(records: pd.DataFrame, level: str) -> list[str]:
 
     ``breast``: patient and side (and exam, when the records have an ``exam_id`` column, so a
     breast screened twice counts twice); ``exam``: patient and ``exam_id`` (Mini-DDSM has one
-    exam per patient: its exam is the patient); ``patient``: the patient; ``image``: the file.
+    exam per patient: its exam is the patient); ``patient``: the patient; ``image``: the patient
+    and the file.
 
     Examples
     --------
@@ -59,7 +60,7 @@ def level_keys(records: pd.DataFrame, level: str) -> list[str]:
         raise MammokitError(f"level must be one of {LEVELS}, got {level!r}")
     exam = ["exam_id"] if "exam_id" in records else []
     if level == "image":
-        return ["image_path"]
+        return ["patient_id", "image_path"]
     if level == "breast":
         unknown = records["side"].fillna("").astype(str).str.strip() == ""
         if unknown.any():
@@ -102,7 +103,8 @@ def aggregate_predictions(
     pandas.DataFrame
         The key columns (``patient_id``; ``side`` at breast level; ``exam_id`` where the
         records have it), ``n_images``, ``label`` (the most severe image label: the last class
-        among the unit's labels) and one probability column per class name, sorted by key.
+        among the unit's labels) and one probability column per class name, sorted by key
+        (at image level: ``patient_id`` and ``image_path``, in the records' order).
     """
     if how not in _HOW:
         raise MammokitError(f"how must be one of {_HOW}, got {how!r}")
@@ -121,6 +123,10 @@ def aggregate_predictions(
     table["_severity"] = label_indices(records, classes)
     for index, name in enumerate(classes):
         table[name] = prob[:, index]
+    if level == "image":  # every row is its own unit, in the records' order
+        table.insert(len(keys), "n_images", 1)
+        table.insert(len(keys) + 1, "label", [classes[i] for i in table.pop("_severity")])
+        return table
     grouped = table.groupby(keys, sort=True, dropna=False)
     result = grouped[list(classes)].agg(how)
     if how == "max":

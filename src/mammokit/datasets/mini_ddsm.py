@@ -29,7 +29,10 @@ import pandas as pd
 from mammokit.datasets.records import CLASSES, make_records
 from mammokit.errors import DatasetError
 
-__all__ = ["VARIANT_DIRS", "ics_bits_per_pixel", "parse_ics", "read_mini_ddsm"]
+__all__ = ["LABEL_LEVELS", "VARIANT_DIRS", "ics_bits_per_pixel", "parse_ics", "read_mini_ddsm"]
+
+#: The label choices of :func:`read_mini_ddsm`.
+LABEL_LEVELS = ("case", "breast")
 
 #: Folder of each variant inside the download.
 VARIANT_DIRS = {"jpeg8": "MINI-DDSM-Complete-JPEG-8", "png16": "MINI-DDSM-Complete-PNG-16"}
@@ -51,6 +54,7 @@ def read_mini_ddsm(
     root: str | os.PathLike,
     variant: str = "jpeg8",
     on_missing: str = "raise",
+    labels: str = "case",
 ) -> pd.DataFrame:
     """Read Mini-DDSM (or a dataset from ``make_synthetic``) into a records table.
 
@@ -64,6 +68,12 @@ def read_mini_ddsm(
         What to do with spreadsheet rows whose image or mask file is missing: ``"raise"``
         (default) raises :class:`DatasetError` listing them; ``"skip"`` drops the image (or
         just the mask) and lists each in ``records.attrs["skipped"]`` with its reason.
+    labels
+        ``"case"`` (default, the thesis's labels): every image gets its case's class, as the
+        download files them. ``"breast"``: a breast with a lesion outline in either view gets
+        the case's class; the other breast of a Benign or Cancer case, outlined in neither
+        view, is ``Normal``. Both are kept as ``case_label`` and ``breast_label``; ``label``
+        is the chosen one and ``records.attrs["labels"]`` says which.
 
     Returns
     -------
@@ -85,6 +95,14 @@ def read_mini_ddsm(
     LJPEG scans, and whether they keep the digitiser's raw values varies, so the pipeline
     checks each image.
 
+    Mini-DDSM's labels are the case's. Its spreadsheet shows that of the 2,700 breasts of the
+    1,350 Benign and Cancer cases, 1,240 have no lesion outline in either view (622 Benign,
+    618 Cancer): 2,480 of the 5,400 images labelled Benign or Cancer show a breast without an
+    outlined lesion. Trained on case labels, an image classifier is taught to call those
+    breasts Benign or Cancer from nothing it can see; ``labels="breast"`` calls them Normal.
+    An outline is what the download lists (a spreadsheet contour, or a mask file when
+    scanning folders), so a listed mask whose file is missing still marks its breast.
+
     Examples
     --------
     >>> import tempfile
@@ -98,6 +116,8 @@ def read_mini_ddsm(
         raise DatasetError(f"variant must be one of {tuple(VARIANT_DIRS)}, got {variant!r}")
     if on_missing not in ("raise", "skip"):
         raise DatasetError(f"on_missing must be 'raise' or 'skip', got {on_missing!r}")
+    if labels not in LABEL_LEVELS:
+        raise DatasetError(f"labels must be one of {LABEL_LEVELS}, got {labels!r}")
     variant_dir, top = _locate(Path(root).resolve(), variant)
     sheet = _find_sheet(variant_dir, top)
     skipped: list[dict] = []
@@ -111,8 +131,22 @@ def read_mini_ddsm(
         raise DatasetError(f"{variant_dir}: no Mini-DDSM images found")
     if variant == "png16":
         _add_bits_stored(rows)
-    records = make_records(rows, skipped)
+    _add_breast_labels(rows, labels)
+    records = make_records(rows, skipped, CLASSES)
+    records.attrs["labels"] = labels
     return records.sort_values(["patient_id", "side", "view"], ignore_index=True)
+
+
+def _add_breast_labels(rows: list[dict], labels: str) -> None:
+    """``case_label``, ``breast_label`` and the chosen ``label`` of each row."""
+    outlined = defaultdict(bool)
+    for row in rows:
+        outlined[row["patient_id"], row["side"]] |= row.pop("_outlined")
+    for row in rows:
+        case = row["label"]
+        breast = case if outlined[row["patient_id"], row["side"]] else "Normal"
+        row["case_label"], row["breast_label"] = case, breast
+        row["label"] = breast if labels == "breast" else case
 
 
 def parse_ics(path: str | os.PathLike) -> dict[str, float]:
@@ -245,11 +279,12 @@ def _rows_from_sheet(
                 {"path": str(image), "reason": f"image listed in {sheet.name} is missing"}
             )
             continue
-        masks = []
+        masks, listed = [], False
         for column in ("Tumour_Contour", "Tumour_Contour2"):
             mask = _sheet_path(variant_dir, getattr(entry, column), variant)
             if mask is None:
                 continue
+            listed = True
             if mask.is_file():
                 masks.append(str(mask))
             else:
@@ -268,6 +303,7 @@ def _rows_from_sheet(
                 "age": entry.Age,
                 "density": entry.Density,
                 "mask_paths": tuple(masks),
+                "_outlined": listed,
             }
         )
     if missing and on_missing == "raise":
@@ -345,6 +381,7 @@ def _rows_from_case(case_dir: Path, label: str) -> list[dict]:
                 "age": info.get("age"),
                 "density": info.get("density"),
                 "mask_paths": tuple(sorted(masks.get(key, []))),
+                "_outlined": bool(masks.get(key)),
             }
         )
     return rows

@@ -16,9 +16,11 @@ like a full-field digital one: background near 0, a large fatty breast at 5-20% 
 tissue's brightness around a bright fibroglandular core, no film label, and (in the 16-bit
 variant) 12-bit values in a 16-bit PNG, as digital mammograms are commonly exported.
 
-Simplification, stated plainly: every view of a Benign or Cancer patient shows a lesion, so the
-image-level label is always visible. In the real Mini-DDSM the other breast of a lesion case is
-usually lesion-free while still carrying the case's label (its masks column then reads ``-``).
+As in the real Mini-DDSM, a Benign or Cancer case has its lesion in one breast, seen in both
+of its views, and the other breast is lesion-free while its images still carry the case's
+label (its masks column reads ``-``): read them with ``read_mini_ddsm(root, labels="breast")``
+for labels that follow what each image shows. ``make_synthetic(lesion_breasts="both")`` keeps
+the old, simpler data where every view of a lesion case shows a lesion.
 """
 
 from __future__ import annotations
@@ -133,10 +135,14 @@ def make_synthetic(
     seed: int = 0,
     variants: tuple[str, ...] = ("jpeg8",),
     style: str = "film",
+    lesion_breasts: str = "one",
 ) -> Path:
     """Write a synthetic dataset in the Mini-DDSM layout, readable by ``read_mini_ddsm``.
 
     Patients are spread evenly over :data:`CLASSES`, four views each (LEFT/RIGHT x CC/MLO).
+    A Benign or Cancer case has its lesion in one breast (side drawn at random), in both of
+    its views; its other breast is lesion-free but, as in the real download, filed under the
+    case's class.
     The layout follows the published download: ``MINI-DDSM-Complete-JPEG-8/<Class>/<case>/``
     with ``<P>_<case>_1.<SIDE>_<VIEW>.jpg`` images, ``..._Mask.jpg`` lesion masks, one
     ``<P>-<case>-1.ics`` file a case (``PATIENT_AGE``, ``DENSITY``) and ``DataWMask.xlsx``.
@@ -159,6 +165,9 @@ def make_synthetic(
         ``"film"`` or ``"digital"`` (see :func:`synthetic_mammogram`). The 16-bit PNGs of the
         digital style hold 12-bit values (0-4095), as the ``.ics`` files say
         (``BITS_PER_PIXEL 12``); film-style PNGs use the full 16 bits.
+    lesion_breasts
+        ``"one"`` (default, as in the real data) or ``"both"``: every view of a lesion case
+        shows a lesion, so case labels are always visible (the data of mammokit 0.1).
 
     Returns
     -------
@@ -176,6 +185,8 @@ def make_synthetic(
         raise MammokitError(f"n_patients must be >= 3 so every class is present, got {n_patients}")
     if style not in STYLE_BITS:
         raise MammokitError(f"style must be one of {tuple(STYLE_BITS)}, got {style!r}")
+    if lesion_breasts not in ("one", "both"):
+        raise MammokitError(f"lesion_breasts must be 'one' or 'both', got {lesion_breasts!r}")
     bits = STYLE_BITS[style]
     unknown = [v for v in variants if v not in VARIANT_DIRS]
     if unknown or not variants:
@@ -192,8 +203,10 @@ def make_synthetic(
         stem = f"{_CLASS_PREFIX[label]}_{case}_1"
         for variant in variants:
             _write_ics(out_dir / VARIANT_DIRS[variant] / label / case, stem, age, density, bits)
+        lesion_side = _VIEWS[int(rng.integers(2)) * 2][0] if lesion_breasts == "one" else None
         for side, view in _VIEWS:
-            sample = synthetic_mammogram(label, side, view, image_size, density, rng, style)
+            shown = label if lesion_side in (None, side) else "Normal"
+            sample = synthetic_mammogram(shown, side, view, image_size, density, rng, style)
             name = f"{stem}.{side}_{view}"
             for variant in variants:
                 folder = out_dir / VARIANT_DIRS[variant] / label / case
