@@ -27,7 +27,24 @@ def test_class_folders_any_case_and_nesting(tree):
         ("Normal", "a"),
     ]
     skipped = {s["path"].rsplit("/", 1)[-1]: s["reason"] for s in records.attrs["skipped"]}
-    assert skipped == {"notes.txt": "not an image file", "other": "not a class folder"}
+    assert skipped == {"notes.txt": "not an image file", "other": "no images in this folder"}
+    assert records.attrs["classes"] == ("Normal", "Benign", "Cancer")
+
+
+def test_any_class_folders_and_a_chosen_class_order(tmp_path):
+    pixels = np.zeros((8, 8), np.uint8)
+    for relative in ("Malignant/a.png", "benign/b.png", "Malignant/c.png", "unsure/d.png"):
+        (tmp_path / relative).parent.mkdir(parents=True, exist_ok=True)
+        cv2.imwrite(str(tmp_path / relative), pixels)
+    every = read_folder(tmp_path)
+    # folder names (a Mini-DDSM class in its own spelling), sorted: not all are Mini-DDSM's
+    assert every.attrs["classes"] == ("Benign", "Malignant", "unsure")
+    chosen = read_folder(tmp_path, classes=["Benign", "Malignant"])
+    assert chosen.attrs["classes"] == ("Benign", "Malignant")
+    assert sorted(chosen["label"]) == ["Benign", "Malignant", "Malignant"]
+    assert {"path": str(tmp_path / "unsure"), "reason": "not a class folder"} in chosen.attrs[
+        "skipped"
+    ]
 
 
 def test_metadata_csv_sets_patient_and_view(tree):

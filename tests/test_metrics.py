@@ -57,7 +57,21 @@ def test_no_positives_gives_zero_not_nan():
 
 def test_metric_rejects_wrong_class_count():
     with pytest.raises(MammokitError, match="num_classes"):
-        Sensitivity().update_state(np.eye(2), np.eye(2))
+        Sensitivity(num_classes=3).update_state(np.eye(2), np.eye(2))
+
+
+def test_metric_takes_the_class_count_from_the_predictions():
+    sensitivity, specificity = Sensitivity(class_id=1), Specificity()
+    assert float(sensitivity.result()) == 0.0  # nothing seen yet
+    truth, guess = np.eye(2)[[1, 1, 0, 0]], np.eye(2)[[1, 0, 0, 0]]
+    sensitivity.update_state(truth, guess)
+    specificity.update_state(truth, guess)
+    assert sensitivity.num_classes == specificity.num_classes == 2
+    assert float(sensitivity.result()) == 0.5
+    assert float(specificity.result()) == pytest.approx((0.5 + 1.0) / 2)  # macro over 2 classes
+    five = Sensitivity()
+    five.update_state(np.eye(5)[[4, 3]], np.eye(5)[[4, 4]])
+    assert five.num_classes == 5 and float(five.result()) == pytest.approx(1 / 5)
 
 
 def test_numpy_rates_match_sklearn():

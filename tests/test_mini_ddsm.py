@@ -14,9 +14,29 @@ def test_reads_every_view_with_metadata(records):
     assert set(records["side"]) == {"LEFT", "RIGHT"} and set(records["view"]) == {"CC", "MLO"}
     assert records["age"].between(38, 80).all() and records["density"].between(1, 4).all()
     assert records.attrs["skipped"] == []
-    lesion = records["label"] != "Normal"
-    assert records.loc[lesion, "mask_paths"].map(len).eq(1).all()
-    assert records.loc[~lesion, "mask_paths"].map(len).eq(0).all()
+    assert records.attrs["classes"] == ("Normal", "Benign", "Cancer")
+    assert records.attrs["labels"] == "case" and (records["label"] == records["case_label"]).all()
+    outlined = records["mask_paths"].map(len)
+    assert outlined.isin([0, 1]).all()
+    assert set(records.loc[outlined > 0, "label"]) == {"Benign", "Cancer"}
+    # a lesion case's lesion is in one breast, seen in both views; the other breast is clean
+    lesion_cases = records[records["label"] != "Normal"]
+    counts = lesion_cases.assign(n=lesion_cases["mask_paths"].map(len))
+    per_breast = counts.groupby(["patient_id", "side"])["n"].apply(tuple)
+    for _, sides in per_breast.groupby(level=0):
+        assert sorted(sides) == [(0, 0), (1, 1)]
+
+
+def test_breast_labels_call_the_clean_breast_normal(synthetic_root, records):
+    breast = read_mini_ddsm(synthetic_root, labels="breast")
+    assert breast.attrs["labels"] == "breast"
+    assert (breast["case_label"] == records["label"]).all()
+    outlined = breast["mask_paths"].map(len) > 0
+    assert (breast.loc[outlined, "label"] == breast.loc[outlined, "case_label"]).all()
+    assert (breast.loc[~outlined, "label"] == "Normal").all()
+    assert int((breast["label"] != breast["case_label"]).sum()) == 12  # 6 lesion cases x 2
+    with pytest.raises(DatasetError, match="labels must be one of"):
+        read_mini_ddsm(synthetic_root, labels="image")
 
 
 def test_png16_variant_shares_the_spreadsheet(synthetic_root, records):

@@ -20,7 +20,7 @@ def test_batches_have_the_documented_shapes(records):
 
 
 def test_masks_follow_their_images(records):
-    lesions = records[records["label"] != "Normal"]
+    lesions = records[records["mask_paths"].map(len) > 0]
     data = to_tf_dataset(lesions, image_size=(64, 48), batch_size=64, with_masks=True, channels=1)
     (images, masks), _ = next(iter(data))
     images, masks = images.numpy()[..., 0], masks.numpy()[..., 0]
@@ -110,3 +110,23 @@ def test_metadata_columns_ride_along(records):
     assert [v.decode() for v in inputs["view"].numpy()] == list(records["view"])
     with pytest.raises(MammokitError, match="'nope'"):
         to_tf_dataset(records, metadata=("nope",))
+
+
+def test_mask_follows_the_image_when_the_side_is_guessed(tmp_path):
+    """With side unknown the image is mirrored by a guess; the mask must get the same flip."""
+    import cv2
+
+    from mammokit.datasets import synthetic_mammogram
+    from mammokit.datasets.pipeline import load_example
+
+    sample = synthetic_mammogram("Benign", "RIGHT", "CC", (128, 80), seed=4)
+    image, mask = tmp_path / "x.png", tmp_path / "x_mask.png"
+    cv2.imwrite(str(image), np.round(sample.image * 255).astype(np.uint8))
+    cv2.imwrite(str(mask), sample.mask.astype(np.uint8) * 255)
+    known = load_example(str(image), "RIGHT", (str(mask),), (64, 48))
+    guessed = load_example(str(image), "", (str(mask),), (64, 48))
+    np.testing.assert_array_equal(guessed[0], known[0])
+    np.testing.assert_array_equal(guessed[1], known[1])
+    lesion = guessed[1] > 0
+    assert lesion.sum() > 20
+    assert guessed[0][lesion].mean() > guessed[0][~lesion & (guessed[0] > 40)].mean() + 20

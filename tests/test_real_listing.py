@@ -81,10 +81,15 @@ def test_breast_labels_on_the_real_listing(download):
     relabelled = per_breast["breast_label"].first().eq("Normal")
     assert int(relabelled.sum()) == 1240
     assert int((lesion_cases["breast_label"] == "Normal").sum()) == 2480
-    by_case = lesion_cases.groupby("case_label")["breast_label"].apply(lambda s: (s == "Normal").sum())
+    by_case = lesion_cases.groupby("case_label")["breast_label"].apply(
+        lambda s: (s == "Normal").sum()
+    )
     assert by_case.to_dict() == {"Benign": 2 * 622, "Cancer": 2 * 618}
     # a breast keeps its case's class exactly when one of its views has a mask
     outlined = per_breast["mask_paths"].apply(lambda m: any(len(x) for x in m))
     assert (relabelled == ~outlined).all()
     # the other breast of a case is never relabelled when it has an outline
-    assert set(breast.loc[breast["mask_paths"].map(len) > 0, "breast_label"]) == {"Benign", "Cancer"}
+    assert set(breast.loc[breast["mask_paths"].map(len) > 0, "breast_label"]) == {
+        "Benign",
+        "Cancer",
+    }

@@ -4,7 +4,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from mammokit.datasets import CLASSES, make_synthetic, synthetic_mammogram
+from mammokit.datasets import CLASSES, make_synthetic, read_mini_ddsm, synthetic_mammogram
+from mammokit.errors import MammokitError
 from mammokit.io import read_image
 
 VIEWS = ("LEFT_CC", "LEFT_MLO", "RIGHT_CC", "RIGHT_MLO")
@@ -25,8 +26,11 @@ def test_layout_matches_mini_ddsm(synthetic_root):
     assert "C-0001-1.ics" in names
     for view in VIEWS:
         assert f"C_0001_1.{view}.jpg" in names
-        assert f"C_0001_1.{view}_Mask.jpg" in names
         assert (png / "Cancer" / "0001" / f"C_0001_1.{view}.png").is_file()
+    masked = {n.split(".")[1].rsplit("_", 2)[0] for n in names if n.endswith("_Mask.jpg")}
+    assert len(masked) == 1  # one breast (side) holds the lesion ...
+    side = masked.pop()
+    assert {f"C_0001_1.{side}_{v}_Mask.jpg" for v in ("CC", "MLO")} <= set(names)  # both views
     normal = sorted(p.name for p in (jpeg / "Normal" / "0001").iterdir())
     assert normal == ["A-0001-1.ics"] + [f"A_0001_1.{v}.jpg" for v in VIEWS]
 
@@ -55,7 +59,23 @@ def test_spreadsheet_has_the_published_columns(synthetic_root):
     assert sheet["fullPath"].str.contains("\\", regex=False).all()
     normal = sheet[sheet["Status"] == "Normal"]
     assert (normal["Tumour_Contour"] == "-").all()
-    assert (sheet.loc[sheet["Status"] != "Normal", "Tumour_Contour"] != "-").all()
+    lesion_cases = sheet[sheet["Status"] != "Normal"].assign(
+        outlined=lambda t: t["Tumour_Contour"] != "-",
+        patient=lambda t: t["fileName"].str.split(".").str[0],
+    )
+    per_breast = lesion_cases.groupby(["patient", "Side"])["outlined"].agg(["all", "any"])
+    assert (per_breast["all"] == per_breast["any"]).all()  # both views of a breast agree
+    assert per_breast.groupby(level=0)["all"].sum().eq(1).all()  # exactly one breast outlined
+
+
+def test_both_breasts_keep_the_old_data(tmp_path):
+    root = make_synthetic(tmp_path, n_patients=3, image_size=(64, 48), lesion_breasts="both")
+    records = read_mini_ddsm(root, labels="breast")
+    lesions = records[records["case_label"] != "Normal"]
+    assert lesions["mask_paths"].map(len).eq(1).all()
+    assert (records["label"] == records["case_label"]).all()
+    with pytest.raises(MammokitError, match="lesion_breasts"):
+        make_synthetic(tmp_path, n_patients=3, lesion_breasts="none")
 
 
 def test_bit_depths(synthetic_root):

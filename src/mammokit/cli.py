@@ -10,7 +10,10 @@ from pathlib import Path
 
 from mammokit import __version__
 from mammokit.cam_methods import DEFAULT_METHOD, METHODS
+from mammokit.datasets.mini_ddsm import LABEL_LEVELS
+from mammokit.datasets.tasks import TASKS
 from mammokit.errors import MammokitError
+from mammokit.levels import LEVELS
 from mammokit.registry import MODELS, available_models, model_entry
 
 
@@ -44,14 +47,22 @@ def _model_options(args: argparse.Namespace) -> dict:
 
 def _train(args: argparse.Namespace) -> int:
     from mammokit import datasets
+    from mammokit.datasets.records import record_classes
+    from mammokit.datasets.tasks import apply_task
     from mammokit.experiment import TrainConfig, train_model
 
     options = _model_options(args)  # a wrong option fails before any data is read
-    records = datasets.load_records(args.data, variant=args.variant)
+    records = datasets.load_records(args.data, variant=args.variant, labels=args.labels or "case")
     print(
         f"read {len(records)} images of {records['patient_id'].nunique()} patients from {args.data}"
     )
     _report_skipped(records)
+    if args.task:
+        kept = len(records)
+        records = apply_task(records, args.task)
+        print(f"task {args.task}: {len(records)} of {kept} images kept")
+    counts = records["label"].value_counts()
+    print("classes: " + ", ".join(f"{c} {counts.get(c, 0)}" for c in record_classes(records)))
     train, val, test = datasets.split_by_patient(records, args.val_size, args.test_size, args.seed)
     out = Path(args.out)
     for part, table in (("train", train), ("val", val), ("test", test)):
@@ -77,22 +88,52 @@ def _train(args: argparse.Namespace) -> int:
 
 def _evaluate(args: argparse.Namespace) -> int:
     from mammokit import datasets
+    from mammokit.datasets.pipeline import standard_preprocess
+    from mammokit.datasets.tasks import apply_task
     from mammokit.experiment import evaluate_model
-    from mammokit.models import load_model
+    from mammokit.models import load_model, model_info
 
     model = load_model(args.model)
+    info = model_info(model, source=args.model)
     _, height, width, channels = model.input_shape
-    records = datasets.load_records(args.data, variant=args.variant)
+    labels = args.labels or (info.labels if info.labels in LABEL_LEVELS else "case")
+    records = datasets.load_records(args.data, variant=args.variant, labels=labels)
     _report_skipped(records)
-    data = datasets.to_tf_dataset(records, (height, width), args.batch_size, channels=channels)
+    fits = set(records["label"]) <= set(info.class_names)
+    if args.task or (info.task and not fits):  # a test.csv from train is relabelled already
+        records = apply_task(records, args.task or info.task)
+    if info.preprocess.startswith("custom:"):
+        raise MammokitError(
+            f"{args.model} was trained with the custom preprocessing {info.preprocess!r}; "
+            "evaluate it from Python with mammokit.experiment.evaluate_model"
+        )
+    data = datasets.to_tf_dataset(
+        records,
+        (height, width),
+        args.batch_size,
+        channels=channels,
+        classes=info.class_names,
+        preprocess=standard_preprocess if info.preprocess == "standard" else None,
+        intensity=info.intensity,
+    )
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
-    report = evaluate_model(model, records, data, out, args.name)
-    macro = report["macro"]
-    print(
-        f"{report['n']} images: accuracy {report['accuracy']:.1%}, macro sensitivity "
-        f"{macro['sensitivity']:.1%}, macro specificity {macro['specificity']:.1%}"
-    )
+    levels = ("image", "breast", "patient") if args.level == "all" else (args.level,)
+    report = evaluate_model(model, records, data, out, args.name, levels, args.how)
+    for level, result in report["levels"].items():
+        if level not in levels:
+            continue
+        macro = result["macro"]
+        auc = result["per_class"][result["operating_point"]["class"]]["auc"]
+        auc_text = "n/a" if auc is None else f"{auc:.3f}"
+        print(
+            f"{level:<8}{result['n']:>6} {'images' if level == 'image' else level + 's':<9}"
+            f"accuracy {result['accuracy']:.1%}, macro sensitivity {macro['sensitivity']:.1%}, "
+            f"macro specificity {macro['specificity']:.1%}, "
+            f"{result['operating_point']['class']} AUC {auc_text}"
+        )
+    for level, note in report["levels_left_out"].items():
+        print(f"{level}: left out ({note})")
     print(f"report: {out / (args.name + '_report.json')}")
     return 0
 
@@ -103,36 +144,41 @@ def _explain(args: argparse.Namespace) -> int:
     import cv2
     import numpy as np
 
-    from mammokit.datasets import CLASSES
-    from mammokit.datasets.pipeline import prepare_example, side_from_name
+    from mammokit.datasets.pipeline import prepare_example, side_from_name, standard_preprocess
     from mammokit.explain import grad_cam, overlay
     from mammokit.intensity import read_scaled
-    from mammokit.models import load_model
+    from mammokit.models import load_model, model_info
 
     opacity = args.opacity
     if args.alpha is not None:
         print("mammokit: explain --alpha is deprecated; use --opacity", file=sys.stderr)
         opacity = args.alpha
     model = load_model(args.model)
+    info = model_info(model, source=args.model)
+    if info.preprocess.startswith("custom:"):
+        raise MammokitError(f"{args.model}: custom preprocessing {info.preprocess!r}; use Python")
+    preprocess = standard_preprocess if info.preprocess == "standard" else None
+    classes = info.class_names
     _, height, width, channels = model.input_shape
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     rows = []
     for path in args.images:
         side = side_from_name(path)
-        image, _, shown = prepare_example(read_scaled(path)[0], side, (height, width))  # one read
+        scaled = read_scaled(path, intensity=info.intensity)[0]  # one read
+        image, _, shown = prepare_example(scaled, side, (height, width), preprocess)
         batch = np.repeat(image[np.newaxis, ..., np.newaxis], channels, axis=-1)
         probabilities = model.predict(batch, verbose=0)[0]
         heatmap = grad_cam(model, batch, args.class_index, args.layer, args.method)[0]
         picture = overlay(shown, heatmap, opacity=opacity)
         target = out / f"{Path(path).stem}_{args.method.replace('+', 'p')}.png"
         cv2.imwrite(str(target), cv2.cvtColor(picture, cv2.COLOR_RGB2BGR))
-        predicted = CLASSES[int(np.argmax(probabilities))]
+        predicted = classes[int(np.argmax(probabilities))]
         rows.append([path, predicted, *(f"{p:.6f}" for p in probabilities), str(target)])
         print(f"{path}: {predicted} ({probabilities.max():.1%}) -> {target}")
     with open(out / "predictions.csv", "w", newline="") as handle:
         writer = csv.writer(handle)
-        writer.writerow(["image_path", "predicted", *(f"p_{c}" for c in CLASSES), "overlay"])
+        writer.writerow(["image_path", "predicted", *(f"p_{c}" for c in classes), "overlay"])
         writer.writerows(rows)
     print(f"probabilities: {out / 'predictions.csv'}")
     return 0
@@ -197,8 +243,8 @@ def _predict(args: argparse.Namespace) -> int:
             csv.writer(handle).writerows([header, *rows])
         print(f"wrote {len(rows)} predictions to {args.csv}")
     else:
-        for row in rows:
-            print(",".join(row))
+        writer = csv.writer(sys.stdout)
+        writer.writerows([header, *rows])
     return 0
 
 
@@ -227,6 +273,25 @@ def _add_model_options(parser: argparse.ArgumentParser) -> None:
             default=None,
             help=f"{option.help} ({', '.join(models)}; default {option.default})",
         )
+
+
+def _add_label_options(parser: argparse.ArgumentParser, evaluating: bool = False) -> None:
+    task_default = "the model's task" if evaluating else "the labels as read"
+    parser.add_argument(
+        "--task",
+        default=None,
+        choices=sorted(TASKS),
+        help="; ".join(f"{t.name}: {t.description}" for t in TASKS.values())
+        + f" (default: {task_default})",
+    )
+    parser.add_argument(
+        "--labels",
+        default=None,
+        choices=LABEL_LEVELS,
+        help="Mini-DDSM labels: 'case' (every view gets its case's class) or 'breast' (a lesion "
+        "case's breast without an outline is Normal); default "
+        + ("the model's, else case" if evaluating else "case"),
+    )
 
 
 def _report_skipped(records) -> None:
@@ -268,10 +333,11 @@ def build_parser() -> argparse.ArgumentParser:
         "train",
         help="train a classifier on a dataset and evaluate it on a held-out test part",
         description=(
-            "Read DATA (a Mini-DDSM download, a folder of Normal/Benign/Cancer folders or a "
-            "records CSV), split it by patient, train with weighted cross-entropy and early "
-            "stopping, evaluate on the test part. Writes the model, curves, confusion matrix, "
-            "report and the split (train/val/test.csv) into --out."
+            "Read DATA (a Mini-DDSM download, a folder of class folders or a records CSV), "
+            "optionally map its labels to a --task, split it by patient, train with weighted "
+            "cross-entropy and early stopping, evaluate on the test part per image, breast and "
+            "patient. Writes the model (which records its classes and preprocessing), curves, "
+            "confusion matrix, report and the split (train/val/test.csv) into --out."
         ),
     )
     train.add_argument("data", help="dataset folder or records CSV")
@@ -301,6 +367,7 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _add_model_options(train)
     train.add_argument("--variant", default="jpeg8", choices=["jpeg8", "png16"])
+    _add_label_options(train)
     train.add_argument("--val-size", type=float, default=0.15)
     train.add_argument("--test-size", type=float, default=0.15)
     train.add_argument("--augment", action=argparse.BooleanOptionalAction, default=True)
@@ -318,6 +385,21 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("--name", default="evaluation", help="prefix of the output files")
     evaluate.add_argument("--batch-size", type=int, default=32)
     evaluate.add_argument("--variant", default="jpeg8", choices=["jpeg8", "png16"])
+    _add_label_options(evaluate, evaluating=True)
+    evaluate.add_argument(
+        "--level",
+        default="all",
+        choices=[*LEVELS, "all"],
+        help="report per image, breast, exam or patient (default: all of image, breast, "
+        "patient); intervals resample patients",
+    )
+    evaluate.add_argument(
+        "--how",
+        default="mean",
+        choices=["mean", "max"],
+        help="combine a breast's or patient's image probabilities by their mean (default) or "
+        "each class's max",
+    )
     evaluate.set_defaults(handler=_evaluate)
 
     explain = commands.add_parser(

@@ -122,7 +122,6 @@ def train_model(
     """
     from mammokit.datasets.augment import default_augmenter
     from mammokit.datasets.pipeline import to_tf_dataset
-
     from mammokit.models.classifier import as_classifier
 
     make_reproducible(config.seed)  # before datasets and model: the same seed, the same run

@@ -234,7 +234,7 @@ class Predictor:
     >>> cnn_classifier(input_shape=(16, 16, 1), filters=(4,), class_names=["B", "M"]).save(path)
     >>> predictor = Predictor(path)
     >>> predictor.predict(np.zeros((16, 16, 1))).shape, predictor.class_names
-    ((1, 2), ('B', 'M'))
+    ((1, 2), ['B', 'M'])
     """
 
     def __init__(
@@ -266,7 +266,7 @@ class Predictor:
         size = config.get("input_size") or [int(shape[0]), int(shape[1])]
         channels = config.get("channels") or int(shape[2])
         self.input_shape = (int(size[0]), int(size[1]), int(channels))
-        self.class_names = self.info.class_names
+        self.class_names = list(self.info.class_names)
         self._preprocess = self._preprocess_callable(custom_preprocess)
 
     def _recorded_info(self, config: dict, outputs: int) -> ModelInfo:

@@ -20,8 +20,10 @@ Examples
 >>> probabilities = np.array([[0.2, 0.8], [0.6, 0.4], [0.9, 0.1], [0.7, 0.3]])
 >>> table = aggregate_predictions(make_records(rows, classes=["Normal", "Benign"]),
 ...                               probabilities, level="breast")
->>> table.round(2).to_dict("records")
-[{'patient_id': 'P1', 'side': 'LEFT', 'n_images': 2, 'label': 'Benign', 'Normal': 0.4, 'Benign': 0.6}, {'patient_id': 'P1', 'side': 'RIGHT', 'n_images': 2, 'label': 'Normal', 'Normal': 0.8, 'Benign': 0.2}]
+>>> print(table.round(2).to_string(index=False))
+patient_id  side  n_images  label  Normal  Benign
+        P1  LEFT         2 Benign     0.4     0.6
+        P1 RIGHT         2 Normal     0.8     0.2
 """
 
 from __future__ import annotations

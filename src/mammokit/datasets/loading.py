@@ -15,7 +15,9 @@ from mammokit.errors import DatasetError
 __all__ = ["load_records"]
 
 
-def load_records(path: str | os.PathLike, variant: str = "jpeg8") -> pd.DataFrame:
+def load_records(
+    path: str | os.PathLike, variant: str = "jpeg8", labels: str = "case"
+) -> pd.DataFrame:
     """Read a records table from a CSV, a Mini-DDSM download or a folder of class folders.
 
     Parameters
@@ -26,6 +28,9 @@ def load_records(path: str | os.PathLike, variant: str = "jpeg8") -> pd.DataFram
         a folder with ``Normal/``, ``Benign/``, ``Cancer/`` subfolders of images.
     variant
         Mini-DDSM variant, ``"jpeg8"`` or ``"png16"``.
+    labels
+        Mini-DDSM's ``"case"`` or ``"breast"`` labels (:func:`read_mini_ddsm`); other
+        sources have one kind and ignore it.
 
     Examples
     --------
@@ -35,12 +40,14 @@ def load_records(path: str | os.PathLike, variant: str = "jpeg8") -> pd.DataFram
     12
     """
     path = Path(path)
+    if not path.exists():
+        raise DatasetError(f"{path}: no such file or folder")
     if path.is_file() and path.suffix.lower() == ".csv":
         return read_records(path)
     if not path.is_dir():
         raise DatasetError(f"{path}: expected a records CSV or a dataset folder")
     if _looks_like_mini_ddsm(path):
-        return read_mini_ddsm(path, variant=variant)
+        return read_mini_ddsm(path, variant=variant, labels=labels)
     return read_folder(path)
 
 

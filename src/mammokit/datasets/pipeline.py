@@ -22,8 +22,8 @@ from mammokit.model_info import ModelInfo
 
 __all__ = [
     "load_example",
-    "preprocess_name",
     "prepare_example",
+    "preprocess_name",
     "side_from_name",
     "standard_preprocess",
     "to_tf_dataset",

@@ -248,9 +248,7 @@ def save_records(records: pd.DataFrame, path: str | os.PathLike) -> Path:
     return path
 
 
-def read_records(
-    path: str | os.PathLike, classes: Sequence[str] | None = None
-) -> pd.DataFrame:
+def read_records(path: str | os.PathLike, classes: Sequence[str] | None = None) -> pd.DataFrame:
     """Read a records table from CSV (as written by :func:`save_records` or by hand).
 
     Needs ``image_path``, ``label`` and ``patient_id`` columns; relative image paths are taken
@@ -269,9 +267,7 @@ def read_records(
     """
     path = Path(path)
     try:
-        table = pd.read_csv(
-            path, dtype={"patient_id": str, "side": str, "view": str, "label": str}
-        )
+        table = pd.read_csv(path, dtype={"patient_id": str, "side": str, "view": str, "label": str})
     except (OSError, pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as err:
         raise DatasetError(f"{path}: not a readable CSV records table ({err})") from err
     check_records(table, name=str(path), classes=classes)

@@ -78,9 +78,7 @@ def relabel(
     values = records[column]
     missing_values = values.isna()
     keys = {_key(k): k for k in mapping}
-    unmapped = sorted(
-        {str(v) for v in values[~missing_values] if _key(v) not in keys}, key=str
-    )
+    unmapped = sorted({str(v) for v in values[~missing_values] if _key(v) not in keys}, key=str)
     if unmapped:
         raise DatasetError(
             f"relabel: value(s) {unmapped} of column {column!r} are not in the mapping; map "
