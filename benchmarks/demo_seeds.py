@@ -18,10 +18,25 @@ from pathlib import Path
 def figures(report: dict) -> dict[str, float]:
     """The numbers the README quotes, from one ``report.json``."""
     values = {}
-    for name, entry in report["models"].items():
-        values[f"{name} accuracy"] = 100 * entry["accuracy"]
-        values[f"{name} macro sensitivity"] = 100 * entry["evaluation"]["macro"]["sensitivity"]
-        values[f"{name} macro specificity"] = 100 * entry["evaluation"]["macro"]["specificity"]
+    runs = [
+        (name, entry["evaluation"]["levels"], entry) for name, entry in report["models"].items()
+    ]
+    if "case_labels" in report:
+        cost = report["case_labels"]
+        runs.append((cost["model"], cost["levels"], cost))
+    for name, levels, entry in runs:
+        for level in ("image", "breast", "patient"):
+            values[f"{name} {level} accuracy"] = 100 * levels[level]["accuracy"]
+        auc = levels["patient"]["per_class"]["Cancer"]["auc"]
+        values[f"{name} patient Cancer AUC"] = float("nan") if auc is None else auc
+        if "evaluation" in entry:
+            macro = entry["evaluation"]["macro"]
+            values[f"{name} image macro sensitivity"] = 100 * macro["sensitivity"]
+            values[f"{name} image macro specificity"] = 100 * macro["specificity"]
+        else:  # the case-label model, also scored on its own labels
+            values[f"{name} image accuracy on case labels"] = (
+                100 * entry["image_accuracy_case_labels"]
+            )
         values[f"{name} epochs"] = entry["epochs"]
         values[f"{name} train s"] = entry["train_seconds"]
     local = report["localization"]
@@ -49,13 +64,13 @@ def main() -> None:
         print(f"seed {seed}: done", flush=True)
     names = list(next(iter(runs.values())))
     seeds = "  ".join(f"{f'seed {s}':>8}" for s in runs)
-    print(f"\n{'figure':<40}{'mean':>8}{'min':>8}{'max':>8}  {seeds}")
+    print(f"\n{'figure':<48}{'mean':>8}{'min':>8}{'max':>8}  {seeds}")
     for name in names:
         values = [runs[s][name] for s in runs]
-        each = "  ".join(f"{v:>8.1f}" if name != "IoU" else f"{v:>8.2f}" for v in values)
-        digits = 2 if name == "IoU" else 1
+        digits = 3 if name.endswith("AUC") else 2 if name == "IoU" else 1
+        each = "  ".join(f"{v:>8.{digits}f}" for v in values)
         print(
-            f"{name:<40}{sum(values) / len(values):>8.{digits}f}{min(values):>8.{digits}f}"
+            f"{name:<48}{sum(values) / len(values):>8.{digits}f}{min(values):>8.{digits}f}"
             f"{max(values):>8.{digits}f}  {each}"
         )
 

@@ -59,14 +59,29 @@ def test_patient_max_by_hand(two_patients):
     records, probabilities = two_patients
     table = aggregate_predictions(records, probabilities, "patient", "max")
     assert table["label"].tolist() == ["Cancer", "Benign"]  # most severe image label
-    p1 = np.array([0.8, 0.3, 0.7])  # each class's max over P1's four images
-    p2 = np.array([0.9, 0.6, 0.2])
-    np.testing.assert_allclose(table[list(CLASSES)], [p1 / p1.sum(), p2 / p2.sum()])
+    # P(at least Benign) and P(Cancer): the largest over the patient's four images
+    p1_lesion, p1_cancer = max(0.9, 0.5, 0.2, 0.4), max(0.7, 0.4, 0.1, 0.1)
+    p2_lesion, p2_cancer = max(0.3, 0.1, 0.8, 0.6), max(0.1, 0.0, 0.2, 0.2)
+    expected = [
+        [1 - p1_lesion, p1_lesion - p1_cancer, p1_cancer],
+        [1 - p2_lesion, p2_lesion - p2_cancer, p2_cancer],
+    ]
+    np.testing.assert_allclose(table[list(CLASSES)], expected)
+
+
+def test_max_of_two_classes_is_the_largest_positive_probability():
+    rows = [
+        {"image_path": f"/{i}.png", "label": "Neg", "patient_id": "P", "side": "LEFT"}
+        for i in range(3)
+    ]
+    probabilities = np.array([[0.9, 0.1], [0.4, 0.6], [0.8, 0.2]])
+    table = aggregate_predictions(make_records(rows, classes=["Neg", "Pos"]), probabilities)
+    np.testing.assert_allclose(table[["Neg", "Pos"]], [[0.4, 0.6]])
 
 
 def test_level_report_counts_units_and_patients(two_patients):
     records, probabilities = two_patients
-    breast = level_report(records, probabilities, "breast", n_bootstrap=50)
+    breast = level_report(records, probabilities, "breast", "mean", n_bootstrap=50)
     assert breast["level"] == "breast" and breast["n"] == 4 and breast["n_groups"] == 2
     assert breast["accuracy"] == 1.0  # every breast's mean argmax is its label
     image = level_report(records, probabilities, "image", n_bootstrap=0)

@@ -88,7 +88,7 @@ def _train(args: argparse.Namespace) -> int:
 
 def _evaluate(args: argparse.Namespace) -> int:
     from mammokit import datasets
-    from mammokit.datasets.pipeline import standard_preprocess
+    from mammokit.datasets.pipeline import resolve_preprocess
     from mammokit.datasets.tasks import apply_task
     from mammokit.experiment import evaluate_model
     from mammokit.models import load_model, model_info
@@ -102,18 +102,13 @@ def _evaluate(args: argparse.Namespace) -> int:
     fits = set(records["label"]) <= set(info.class_names)
     if args.task or (info.task and not fits):  # a test.csv from train is relabelled already
         records = apply_task(records, args.task or info.task)
-    if info.preprocess.startswith("custom:"):
-        raise MammokitError(
-            f"{args.model} was trained with the custom preprocessing {info.preprocess!r}; "
-            "evaluate it from Python with mammokit.experiment.evaluate_model"
-        )
     data = datasets.to_tf_dataset(
         records,
         (height, width),
         args.batch_size,
         channels=channels,
         classes=info.class_names,
-        preprocess=standard_preprocess if info.preprocess == "standard" else None,
+        preprocess=resolve_preprocess(info.preprocess),
         intensity=info.intensity,
     )
     out = Path(args.out)
@@ -144,7 +139,7 @@ def _explain(args: argparse.Namespace) -> int:
     import cv2
     import numpy as np
 
-    from mammokit.datasets.pipeline import prepare_example, side_from_name, standard_preprocess
+    from mammokit.datasets.pipeline import prepare_example, resolve_preprocess, side_from_name
     from mammokit.explain import grad_cam, overlay
     from mammokit.intensity import read_scaled
     from mammokit.models import load_model, model_info
@@ -155,9 +150,7 @@ def _explain(args: argparse.Namespace) -> int:
         opacity = args.alpha
     model = load_model(args.model)
     info = model_info(model, source=args.model)
-    if info.preprocess.startswith("custom:"):
-        raise MammokitError(f"{args.model}: custom preprocessing {info.preprocess!r}; use Python")
-    preprocess = standard_preprocess if info.preprocess == "standard" else None
+    preprocess = resolve_preprocess(info.preprocess)
     classes = info.class_names
     _, height, width, channels = model.input_shape
     out = Path(args.out)
@@ -395,10 +388,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     evaluate.add_argument(
         "--how",
-        default="mean",
-        choices=["mean", "max"],
-        help="combine a breast's or patient's image probabilities by their mean (default) or "
-        "each class's max",
+        default="max",
+        choices=["max", "mean"],
+        help="call a breast or patient by its most suspicious image (max, default) or by the "
+        "mean of its images' probabilities",
     )
     evaluate.set_defaults(handler=_evaluate)
 

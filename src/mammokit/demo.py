@@ -286,7 +286,15 @@ def _print_summary(report: dict, out: Path, log: Callable[[str], None]) -> None:
         auc = levels["patient"]["per_class"]["Cancer"]["auc"]
         auc_text = f"{auc:>12.3f}" if auc is not None else f"{'n/a':>12}"
         log(f"{name:<17}{trained_on:>11}{accuracies}{auc_text}{epochs:>8}{seconds:>9.0f}")
-    log("(Cancer AUC per patient: mean of the patient's image probabilities)")
+    how = rows[0][2]["patient"]["how"]
+    log(
+        f"(breast and patient results: how={how!r}, "
+        + (
+            "each is called by its most suspicious image)"
+            if how == "max"
+            else "the mean of its images' probabilities)"
+        )
+    )
     local = report["localization"]
     log(
         f"{local['method']} ({report['best_model']}) on {local['n_scored']} test lesions: "

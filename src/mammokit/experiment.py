@@ -279,7 +279,7 @@ def evaluate_model(
     out_dir: str | os.PathLike,
     name: str = "model",
     levels: tuple[str, ...] = ("image", "breast", "patient"),
-    how: str = "mean",
+    how: str = "max",
 ) -> dict:
     """Predict ``data`` (built from ``records`` without shuffling) and write the evaluation.
 

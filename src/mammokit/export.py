@@ -157,10 +157,19 @@ def _calibration_images(
     model: keras.Model, data: np.ndarray | pd.DataFrame, limit: int
 ) -> np.ndarray:
     if isinstance(data, pd.DataFrame):
-        from mammokit.datasets.pipeline import to_tf_dataset
+        from mammokit.datasets.pipeline import resolve_preprocess, to_tf_dataset
+        from mammokit.models.classifier import model_info
 
+        info = model_info(model)
         _, height, width, channels = model.input_shape
-        batches = to_tf_dataset(data.iloc[:limit], (height, width), 32, channels=channels)
+        batches = to_tf_dataset(
+            data.iloc[:limit],
+            (height, width),
+            32,
+            channels=channels,
+            preprocess=resolve_preprocess(info.preprocess),
+            intensity=info.intensity,
+        )
         return np.concatenate([images.numpy() for images, _ in batches])
     images = np.asarray(data, dtype=np.float32)
     if images.ndim != 4 or images.shape[1:] != tuple(model.input_shape[1:]):
@@ -285,19 +294,12 @@ class Predictor:
         return info
 
     def _preprocess_callable(self, custom: Callable | None):
-        from mammokit.datasets.pipeline import standard_preprocess
+        from mammokit.datasets.pipeline import resolve_preprocess
 
-        name = self.info.preprocess
-        if name == "standard":
-            return standard_preprocess
-        if name == "none":
-            return None
-        if custom is None:
-            raise ModelConfigError(
-                f"{self.path}: the model was trained with the custom preprocessing {name!r}; "
-                "pass it again as Predictor(path, custom_preprocess=...)"
-            )
-        return custom
+        try:
+            return resolve_preprocess(self.info.preprocess, custom)
+        except ModelConfigError as err:
+            raise ModelConfigError(f"{self.path}: {err}") from err
 
     def _keras(self):
         from mammokit.models.classifier import model_info

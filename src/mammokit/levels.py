@@ -3,8 +3,8 @@
 A screening mammogram is four images of one exam: two views (CC, MLO) of each breast. A
 radiologist calls a breast, and recalls a patient, not an image; a model is judged the same
 way. :func:`aggregate_predictions` turns per-image probabilities into one row per breast,
-exam or patient; :func:`level_report` evaluates at that level with intervals that resample
-patients.
+exam or patient (by default the most suspicious image calls it); :func:`level_report`
+evaluates at that level with intervals that resample patients.
 
 The true label of a breast (exam, patient) is its most severe image label: the last of the
 classes, in their order, among its images. With Mini-DDSM's breast labels that is the breast's
@@ -22,8 +22,8 @@ Examples
 ...                               probabilities, level="breast")
 >>> print(table.round(2).to_string(index=False))
 patient_id  side  n_images  label  Normal  Benign
-        P1  LEFT         2 Benign     0.4     0.6
-        P1 RIGHT         2 Normal     0.8     0.2
+        P1  LEFT         2 Benign     0.2     0.8
+        P1 RIGHT         2 Normal     0.7     0.3
 """
 
 from __future__ import annotations
@@ -40,7 +40,7 @@ __all__ = ["LEVELS", "aggregate_predictions", "level_keys", "level_report"]
 
 #: The levels results can be given at.
 LEVELS = ("image", "breast", "exam", "patient")
-_HOW = ("mean", "max")
+_HOW = ("max", "mean")
 
 
 def level_keys(records: pd.DataFrame, level: str) -> list[str]:
@@ -80,7 +80,7 @@ def aggregate_predictions(
     records: pd.DataFrame,
     probabilities: np.ndarray,
     level: str = "breast",
-    how: str = "mean",
+    how: str = "max",
     class_names: Sequence[str] | None = None,
 ) -> pd.DataFrame:
     """One row per breast, exam or patient, from per-image class probabilities.
@@ -94,9 +94,15 @@ def aggregate_predictions(
     level
         ``"breast"``, ``"exam"``, ``"patient"`` or ``"image"`` (see :func:`level_keys`).
     how
-        ``"mean"`` averages each class's probability over the unit's images; ``"max"`` takes
-        each class's largest probability (a lesion seen in one view is enough) and rescales
-        the row to sum to 1.
+        ``"max"`` (default) calls a unit by its most suspicious image, class by class along
+        the class order: the probability that the unit is at least class *k* is the largest of
+        its images' probabilities of being at least class *k* (the sum of the probabilities
+        of *k* and every later class). For two classes this is the largest positive-class
+        probability, the usual screening rule; a lesion seen in one image is enough, as the
+        label rule (the most severe image label) says. ``"mean"`` averages each class's
+        probability over the unit's images: right when every image shows the finding (views
+        of one breast under case labels), diluted when only some do (a patient whose lesion
+        is in one breast is half Normal images).
     class_names
         The class of each column; default the records' classes. Labels must be among them.
 
@@ -129,10 +135,16 @@ def aggregate_predictions(
         table.insert(len(keys), "n_images", 1)
         table.insert(len(keys) + 1, "label", [classes[i] for i in table.pop("_severity")])
         return table
+    if how == "max":  # P(at least class k) per image, cumulated from the most severe class
+        at_least = np.cumsum(prob[:, ::-1], axis=1)[:, ::-1]
+        for index, name in enumerate(classes):
+            table[name] = at_least[:, index]
     grouped = table.groupby(keys, sort=True, dropna=False)
     result = grouped[list(classes)].agg(how)
-    if how == "max":
-        result = result.div(result.sum(axis=1), axis=0)
+    if how == "max":  # back from "at least class k" to each class: differences of the maxima
+        at_least = result.to_numpy()
+        above = np.concatenate([at_least[:, 1:], np.zeros((len(at_least), 1))], axis=1)
+        result[list(classes)] = at_least - above
     result.insert(0, "label", [classes[i] for i in grouped["_severity"].max()])
     result.insert(0, "n_images", grouped.size())
     return result.reset_index()
@@ -142,7 +154,7 @@ def level_report(
     records: pd.DataFrame,
     probabilities: np.ndarray,
     level: str = "image",
-    how: str = "mean",
+    how: str = "max",
     class_names: Sequence[str] | None = None,
     **options,
 ) -> dict:

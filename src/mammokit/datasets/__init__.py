@@ -22,9 +22,17 @@ from typing import TYPE_CHECKING
 from mammokit.datasets.folder import read_folder
 from mammokit.datasets.loading import load_records
 from mammokit.datasets.mini_ddsm import read_mini_ddsm
-from mammokit.datasets.records import CLASSES, make_records, read_records, save_records
+from mammokit.datasets.records import (
+    CLASSES,
+    make_records,
+    read_records,
+    record_classes,
+    save_records,
+    with_classes,
+)
 from mammokit.datasets.splits import class_weights, split_by_patient
 from mammokit.datasets.synthetic import make_synthetic, synthetic_mammogram
+from mammokit.datasets.tasks import TASKS, Task, apply_task, relabel
 
 if TYPE_CHECKING:  # pragma: no cover
     from mammokit.datasets import augment
@@ -32,6 +40,9 @@ if TYPE_CHECKING:  # pragma: no cover
 
 __all__ = [
     "CLASSES",
+    "TASKS",
+    "Task",
+    "apply_task",
     "augment",
     "class_weights",
     "load_records",
@@ -41,10 +52,13 @@ __all__ = [
     "read_folder",
     "read_mini_ddsm",
     "read_records",
+    "record_classes",
+    "relabel",
     "save_records",
     "split_by_patient",
     "synthetic_mammogram",
     "to_tf_dataset",
+    "with_classes",
 ]
 
 _LAZY = {"to_tf_dataset": ("mammokit.datasets.pipeline", "to_tf_dataset")}

@@ -15,7 +15,7 @@ import tensorflow as tf
 
 from mammokit.datasets.preprocess import crop_breast, flip_to_left, guess_side
 from mammokit.datasets.records import check_records, label_indices, record_classes
-from mammokit.errors import ImageReadError, MammokitError
+from mammokit.errors import ImageReadError, MammokitError, ModelConfigError
 from mammokit.intensity import Intensity, check_intensity, read_scaled
 from mammokit.io import check_image_file, read_image
 from mammokit.model_info import ModelInfo
@@ -72,6 +72,29 @@ def preprocess_name(preprocess: Preprocess | None) -> str:
     module = getattr(preprocess, "__module__", None) or "?"
     name = getattr(preprocess, "__qualname__", None) or type(preprocess).__name__
     return f"custom:{module}.{name}"
+
+
+def resolve_preprocess(name: str, custom: Preprocess | None = None) -> Preprocess | None:
+    """The preprocessing callable a recorded name stands for (:func:`preprocess_name`'s inverse).
+
+    ``"standard"`` is :func:`standard_preprocess`, ``"none"`` is ``None``; a custom name needs
+    its callable passed as ``custom``.
+
+    Examples
+    --------
+    >>> resolve_preprocess("standard") is standard_preprocess, resolve_preprocess("none")
+    (True, None)
+    """
+    if name == "standard":
+        return standard_preprocess
+    if name == "none":
+        return None
+    if custom is None:
+        raise ModelConfigError(
+            f"the model was trained with the custom preprocessing {name!r}; pass that callable "
+            "again (e.g. Predictor(path, custom_preprocess=...))"
+        )
+    return custom
 
 
 def side_from_name(path: str | os.PathLike) -> str:
