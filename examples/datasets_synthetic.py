@@ -20,10 +20,14 @@ from mammokit.io import read_image
 
 
 def contact_sheet(records, tile: tuple[int, int] = (200, 128)) -> np.ndarray:
-    """One row per class: the four views of its first patient, lesions outlined."""
+    """One row per case class: the four views of its first patient, lesions outlined.
+
+    Each view is captioned with its breast label: the lesion-free breast of a Benign or Cancer
+    case is Normal.
+    """
     rows = []
-    for label in datasets.CLASSES:
-        patient = records[records["label"] == label]["patient_id"].iloc[0]
+    for case in datasets.CLASSES:
+        patient = records[records["case_label"] == case]["patient_id"].iloc[0]
         tiles = []
         for _, row in records[records["patient_id"] == patient].iterrows():
             image = cv2.resize(read_image(row["image_path"]), tile[::-1])
@@ -34,7 +38,7 @@ def contact_sheet(records, tile: tuple[int, int] = (200, 128)) -> np.ndarray:
                     mask.astype(np.uint8), cv2.RETR_EXTERNAL, cv2.CHAIN_APPROX_SIMPLE
                 )
                 cv2.drawContours(colour, contours, -1, (0, 255, 0), 1)
-            caption = f"{label} {row['side'][0]}-{row['view']}"
+            caption = f"{row['label']} {row['side'][0]}-{row['view']}"
             cv2.putText(
                 colour, caption, (4, tile[0] - 6), cv2.FONT_HERSHEY_SIMPLEX, 0.4, (0, 200, 255), 1
             )
@@ -52,7 +56,7 @@ def main() -> None:
     n_patients, image_size = (9, (160, 100)) if args.small else (12, (320, 200))
 
     root = datasets.make_synthetic(out / "data", n_patients=n_patients, image_size=image_size)
-    records = datasets.read_mini_ddsm(root)
+    records = datasets.read_mini_ddsm(root, labels="breast")
     train, val, test = datasets.split_by_patient(records, val_size=0.25, test_size=0.25, seed=0)
     print(f"{len(records)} images of {records['patient_id'].nunique()} patients")
     print(f"split by patient: {len(train)} train / {len(val)} validation / {len(test)} test images")

@@ -30,7 +30,8 @@ def main() -> None:
     patients, size, epochs = (12, 48, 2) if args.small else (90, 96, 12)
 
     root = datasets.make_synthetic(out / "data", n_patients=patients, image_size=(192, 120))
-    train, val, test = datasets.split_by_patient(datasets.read_mini_ddsm(root), 0.2, 0.25, seed=0)
+    records = datasets.read_mini_ddsm(root, labels="breast")
+    train, val, test = datasets.split_by_patient(records, 0.2, 0.25, seed=0)
     keras.utils.set_random_seed(0)
     model = compile_classifier(
         models.cnn_classifier(input_shape=(size, size, 3)), datasets.class_weights(train)

@@ -30,7 +30,8 @@ def main() -> None:
     patients, size, epochs = (12, 48, 2) if args.small else (90, 96, 12)
 
     root = datasets.make_synthetic(out / "data", n_patients=patients, image_size=(192, 120))
-    train, val, _ = datasets.split_by_patient(datasets.read_mini_ddsm(root), 0.25, 0.25, seed=0)
+    records = datasets.read_mini_ddsm(root, labels="breast")
+    train, val, _ = datasets.split_by_patient(records, 0.25, 0.25, seed=0)
     train_data = datasets.to_tf_dataset(train, (size, size), 16, shuffle=True, seed=0, cache=True)
     val_data = datasets.to_tf_dataset(val, (size, size), 16, cache=True)
     weights = datasets.class_weights(train)

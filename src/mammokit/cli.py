@@ -388,10 +388,10 @@ def build_parser() -> argparse.ArgumentParser:
     )
     evaluate.add_argument(
         "--how",
-        default="max",
+        default=None,
         choices=["max", "mean"],
-        help="call a breast or patient by its most suspicious image (max, default) or by the "
-        "mean of its images' probabilities",
+        help="call a breast or patient by its most suspicious image (max) or by the mean of its "
+        "images' probabilities; default mean for a model trained on case labels, else max",
     )
     evaluate.set_defaults(handler=_evaluate)
 

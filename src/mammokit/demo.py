@@ -204,7 +204,7 @@ def _case_label_cost(train, val, test, out: Path, training, options: dict, train
     saved = json.loads((out / f"{name}_report.json").read_text())
     probabilities = np.array([p["probabilities"] for p in saved["predictions"]])
     levels = {
-        level: level_report(test, probabilities, level, n_bootstrap=1000)
+        level: level_report(test, probabilities, level, "mean", n_bootstrap=1000)
         for level in ("image", "breast", "patient")
     }
     return {
@@ -286,14 +286,9 @@ def _print_summary(report: dict, out: Path, log: Callable[[str], None]) -> None:
         auc = levels["patient"]["per_class"]["Cancer"]["auc"]
         auc_text = f"{auc:>12.3f}" if auc is not None else f"{'n/a':>12}"
         log(f"{name:<17}{trained_on:>11}{accuracies}{auc_text}{epochs:>8}{seconds:>9.0f}")
-    how = rows[0][2]["patient"]["how"]
     log(
-        f"(breast and patient results: how={how!r}, "
-        + (
-            "each is called by its most suspicious image)"
-            if how == "max"
-            else "the mean of its images' probabilities)"
-        )
+        "(a breast or patient is called by its most suspicious image for the breast-label "
+        "models, by its images' mean for the case-label model)"
     )
     local = report["localization"]
     log(

@@ -279,7 +279,7 @@ def evaluate_model(
     out_dir: str | os.PathLike,
     name: str = "model",
     levels: tuple[str, ...] = ("image", "breast", "patient"),
-    how: str = "max",
+    how: str | None = None,
 ) -> dict:
     """Predict ``data`` (built from ``records`` without shuffling) and write the evaluation.
 
@@ -287,7 +287,10 @@ def evaluate_model(
     ``records`` must be one of them. Results are given per image and, for each other level
     of ``levels``, per breast (needs each image's side; left out with a note where a side is
     unknown) and per patient (:func:`mammokit.levels.level_report`, probabilities combined
-    by ``how``). Every interval resamples patients.
+    by ``how``). Every interval resamples patients. ``how=None`` follows the labels the
+    model was trained on: ``"mean"`` for case labels (such a model spreads the case's class
+    over every image of the case), ``"max"`` otherwise (a unit is called by its most
+    suspicious image).
 
     Writes ``<name>_confusion.png`` (image level) and ``<name>_report.json`` into ``out_dir``
     and returns the image-level report of :func:`mammokit.metrics.evaluation_report` with
@@ -312,7 +315,9 @@ def evaluate_model(
     from mammokit.models.classifier import model_info
 
     out = Path(out_dir)
-    classes = model_info(model).class_names
+    info = model_info(model)
+    classes = info.class_names
+    how = how or ("mean" if info.labels == "case" else "max")
     truth = label_indices(records, classes)
     probabilities = model.predict(data, verbose=0)
     if len(probabilities) != len(truth):
