@@ -93,3 +93,26 @@ def test_breast_labels_on_the_real_listing(download):
         "Benign",
         "Cancer",
     }
+
+
+SHEET = Path(__file__).parent / "data" / "mini-ddsm-Data.xlsx"
+
+
+@pytest.mark.parametrize("place", ["MINI-DDSM-Complete-JPEG-8/DataWMask.xlsx", "Data.xlsx"])
+def test_the_official_spreadsheet_serves_both_variants(download, place, tmp_path):
+    """Mini-DDSM's own Data.xlsx names .png files; placed as the JPEG-8 folder's DataWMask.xlsx
+    (or as Data.xlsx at the top) it must still find every JPEG, and give the same labels."""
+    import shutil
+
+    target = download / place
+    shutil.copy(SHEET, target)
+    try:
+        for variant, suffix in (("jpeg8", ".jpg"), ("png16", ".png")):
+            records = read_mini_ddsm(download, variant=variant, labels="breast")
+            assert len(records) == 7808 and records.attrs["skipped"] == []
+            assert records["image_path"].str.endswith(suffix).all()
+            lesion_cases = records[records["case_label"] != "Normal"]
+            per_breast = lesion_cases.groupby(["patient_id", "side"])["breast_label"].first()
+            assert int((per_breast == "Normal").sum()) == 1240  # the spreadsheet's own count
+    finally:
+        target.unlink()

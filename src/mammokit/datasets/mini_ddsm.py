@@ -37,7 +37,9 @@ LABEL_LEVELS = ("case", "breast")
 #: Folder of each variant inside the download.
 VARIANT_DIRS = {"jpeg8": "MINI-DDSM-Complete-JPEG-8", "png16": "MINI-DDSM-Complete-PNG-16"}
 _SUFFIX = {"jpeg8": ".jpg", "png16": ".png"}
-_SHEET = "DataWMask.xlsx"
+#: Spreadsheets a download may hold, in order of preference: the download's own, then the
+#: dataset's official ``Data.xlsx`` (it names ``.png`` files; either variant reads it).
+_SHEETS = ("DataWMask.xlsx", "Data.xlsx")
 _SHEET_COLUMNS = ("fullPath", "Status", "Tumour_Contour", "Tumour_Contour2", "Age", "Density")
 _EXTRA_MASKS_DIR = "Data-MoreThanTwoMasks"
 _ICS_VIEWS = ("LEFT_CC", "LEFT_MLO", "RIGHT_CC", "RIGHT_MLO")
@@ -84,8 +86,10 @@ def read_mini_ddsm(
     Notes
     -----
     ``DataWMask.xlsx`` (in the JPEG-8 folder, shared by the PNG-16 variant with ``.png``
-    names) is used when present; without it the class folders are scanned and age and density
-    come from each case's ``.ics`` file. Masks are matched case-insensitively and extra masks
+    names) is used when present, else the dataset's official ``Data.xlsx`` (in the variant
+    folder, the JPEG-8 folder or the top folder); either spreadsheet serves either variant,
+    whatever image suffix it names. Without one the class folders are scanned and age and
+    density come from each case's ``.ics`` file. Masks are matched case-insensitively and extra masks
     from ``Data-MoreThanTwoMasks/`` are added.
 
     The PNG-16 variant gets a ``bits_stored`` column: the ``BITS_PER_PIXEL`` the case's
@@ -243,9 +247,10 @@ def _locate(root: Path, variant: str) -> tuple[Path, Path | None]:
 
 
 def _find_sheet(variant_dir: Path, top: Path | None) -> Path | None:
-    candidates = [variant_dir / _SHEET]
+    folders = [variant_dir]
     if top is not None:
-        candidates.append(top / VARIANT_DIRS["jpeg8"] / _SHEET)
+        folders += [top / VARIANT_DIRS["jpeg8"], top]
+    candidates = [folder / name for name in _SHEETS for folder in folders]
     return next((c for c in candidates if c.is_file()), None)
 
 
@@ -325,8 +330,8 @@ def _sheet_path(variant_dir: Path, value: object, variant: str) -> Path | None:
     if text in ("", "-"):
         return None
     relative = Path(*text.replace("\\", "/").split("/"))
-    if variant == "png16":
-        relative = relative.with_suffix(".png")
+    # one spreadsheet names .jpg files, the other .png: the variant's own suffix is meant
+    relative = relative.with_suffix(_SUFFIX[variant])
     return _case_insensitive(variant_dir / relative)
 
 
