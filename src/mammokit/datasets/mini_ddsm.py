@@ -89,8 +89,8 @@ def read_mini_ddsm(
     names) is used when present, else the dataset's official ``Data.xlsx`` (in the variant
     folder, the JPEG-8 folder or the top folder); either spreadsheet serves either variant,
     whatever image suffix it names. Without one the class folders are scanned and age and
-    density come from each case's ``.ics`` file. Masks are matched case-insensitively and extra masks
-    from ``Data-MoreThanTwoMasks/`` are added.
+    density come from each case's ``.ics`` file. Masks are matched case-insensitively and
+    extra masks from ``Data-MoreThanTwoMasks/`` are added.
 
     The PNG-16 variant gets a ``bits_stored`` column: the ``BITS_PER_PIXEL`` the case's
     ``.ics`` file gives for the view (12 or 16, the digitiser's depth). The pipeline scales a
