@@ -48,6 +48,26 @@ def figures(report: dict) -> dict[str, float]:
     return values
 
 
+def clean_breast_normal(out: Path, report: dict) -> dict[str, float]:
+    """Each model's mean probability of Normal on the lesion-free breasts of lesion cases.
+
+    Those images show nothing; breast labels call them Normal, case labels Benign or Cancer.
+    A model trained on case labels may still pick Normal (its likeliest class for a clean
+    image) but spreads probability over the lesion classes: that is what the labels cost.
+    """
+    from mammokit.datasets import read_mini_ddsm
+
+    records = read_mini_ddsm(out / "data", labels="breast").set_index("image_path")
+    clean = records[(records["case_label"] != "Normal") & (records["label"] == "Normal")]
+    names = list(report["models"]) + ([report["case_labels"]["model"]] * ("case_labels" in report))
+    values = {}
+    for name in names:
+        saved = json.loads((out / f"{name}_report.json").read_text())["predictions"]
+        chosen = [p["probabilities"][0] for p in saved if p["image_path"] in clean.index]
+        values[f"{name} P(Normal), clean breasts"] = sum(chosen) / len(chosen)
+    return values
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
@@ -60,14 +80,15 @@ def main() -> None:
         if not args.reuse:
             command = [sys.executable, "-m", "mammokit.cli", "demo", "--out", str(out)]
             subprocess.run([*command, "--seed", str(seed)], check=True, capture_output=True)
-        runs[seed] = figures(json.loads((out / "report.json").read_text()))
+        report = json.loads((out / "report.json").read_text())
+        runs[seed] = {**figures(report), **clean_breast_normal(out, report)}
         print(f"seed {seed}: done", flush=True)
     names = list(next(iter(runs.values())))
     seeds = "  ".join(f"{f'seed {s}':>8}" for s in runs)
     print(f"\n{'figure':<48}{'mean':>8}{'min':>8}{'max':>8}  {seeds}")
     for name in names:
         values = [runs[s][name] for s in runs]
-        digits = 3 if name.endswith("AUC") else 2 if name == "IoU" else 1
+        digits = 3 if name.endswith("AUC") else 2 if name == "IoU" or "P(" in name else 1
         each = "  ".join(f"{v:>8.{digits}f}" for v in values)
         print(
             f"{name:<48}{sum(values) / len(values):>8.{digits}f}{min(values):>8.{digits}f}"
