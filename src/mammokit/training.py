@@ -5,6 +5,7 @@ from __future__ import annotations
 import contextlib
 import logging
 import os
+import sys
 from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
@@ -76,7 +77,9 @@ def fit(
     strategy
         A ``tf.distribute.Strategy`` (e.g. ``MirroredStrategy`` for several GPUs).
     verbose
-        Keras verbosity: ``"auto"`` or 1 shows a progress bar, 2 one line per epoch, 0 nothing.
+        Keras verbosity: 1 shows a progress bar, 2 one line per epoch, 0 nothing; ``"auto"``
+        is 1 when standard output is a terminal and 2 otherwise (a log file gets one line an
+        epoch, not a frame of the bar per step).
     callbacks
         Extra Keras callbacks.
 
@@ -137,7 +140,7 @@ def fit(
         shuffle=not isinstance(train, tf.data.Dataset),
         class_weight=dict(class_weight) if class_weight else None,
         callbacks=all_callbacks,
-        verbose=verbose,
+        verbose=(1 if sys.stdout.isatty() else 2) if verbose == "auto" else verbose,
     )
 
 
