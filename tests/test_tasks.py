@@ -45,9 +45,9 @@ def test_relabel_maps_drops_and_orders():
 
 
 def test_density_task_reads_another_column_and_drops_unknowns():
-    rows = _rows(["Normal"] * 4)
-    for row, density in zip(rows, [1, 4, float("nan"), 4], strict=True):
-        row["density"] = density
+    rows = _rows(["Normal"] * 5)
+    for row, density in zip(rows, [1, 4, float("nan"), 4, 0], strict=True):
+        row["density"] = density  # Mini-DDSM's spreadsheet holds 0 for one patient
     table = apply_task(make_records(rows), "density")
     assert table["label"].tolist() == ["A", "D", "D"]
     assert table.attrs["classes"] == ("A", "B", "C", "D") and table.attrs["task"] == "density"

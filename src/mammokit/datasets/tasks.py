@@ -175,8 +175,8 @@ TASKS: dict[str, Task] = {
         ),
         Task(
             "density",
-            "BI-RADS breast density A-D from the density column (1-4); unknown dropped",
-            {1: "A", 2: "B", 3: "C", 4: "D"},
+            "BI-RADS breast density A-D from the density column (1-4); 0 and unknown dropped",
+            {0: None, 1: "A", 2: "B", 3: "C", 4: "D"},  # Mini-DDSM has 4 images of density 0
             ("A", "B", "C", "D"),
             column="density",
         ),
