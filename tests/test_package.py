@@ -6,12 +6,30 @@ import pytest
 import mammokit
 
 
-def test_import_is_light():
-    code = "import sys, mammokit, mammokit.datasets; print('tensorflow' in sys.modules)"
+@pytest.mark.parametrize(
+    "modules",
+    [
+        "mammokit, mammokit.datasets",
+        "mammokit.metrics, mammokit.levels, mammokit.datasets.tasks, mammokit.model_info",
+    ],
+)
+def test_import_is_light(modules):
+    code = f"import sys, {modules}; print('tensorflow' in sys.modules, 'keras' in sys.modules)"
     result = subprocess.run(
         [sys.executable, "-c", code], capture_output=True, text=True, check=True
     )
-    assert result.stdout.strip() == "False"
+    assert result.stdout.strip() == "False False"
+
+
+def test_keras_metrics_load_on_first_use():
+    code = (
+        "import sys; from mammokit.metrics import evaluation_report; a = 'keras' in sys.modules; "
+        "from mammokit.metrics import Sensitivity; print(a, 'keras' in sys.modules)"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True
+    )
+    assert result.stdout.strip().splitlines()[-1] == "False True"
 
 
 def test_error_base_is_value_error():

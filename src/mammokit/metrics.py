@@ -8,6 +8,10 @@ The thesis this library starts from prints specificity as TN / (TN + FN); that f
 wrong and is not used here. A ratio whose denominator is zero (no positives, or no negatives)
 is defined as 0, never NaN. Macro averages are the plain mean over all classes, which equals
 scikit-learn's ``recall_score(..., labels=range(C), average="macro", zero_division=0)``.
+
+The reports need only NumPy, pandas and scikit-learn: importing this module does not load
+TensorFlow. The Keras metrics :class:`Sensitivity` and :class:`Specificity` (defined in
+:mod:`mammokit.streaming_metrics`) load it when first used.
 """
 
 from __future__ import annotations
@@ -16,14 +20,16 @@ import os
 import warnings
 from collections.abc import Sequence
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-import keras
 import numpy as np
 import pandas as pd
-from keras import ops
 from sklearn.metrics import roc_curve
 
 from mammokit.errors import MammokitError
+
+if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
+    from mammokit.streaming_metrics import Sensitivity, Specificity
 
 __all__ = [
     "Sensitivity",
@@ -34,146 +40,6 @@ __all__ = [
     "plot_confusion_matrix",
     "sensitivity_specificity",
 ]
-
-
-class _ConfusionMetric(keras.metrics.Metric):
-    """Accumulates a confusion matrix over batches; subclasses read a rate from it."""
-
-    def __init__(
-        self,
-        class_id: int | None = None,
-        num_classes: int | None = None,
-        name: str | None = None,
-        **kwargs,
-    ) -> None:
-        super().__init__(name=name, **kwargs)
-        self.class_id = class_id
-        self.num_classes = None
-        self.matrix = None
-        if num_classes is not None:
-            self._allocate(int(num_classes))
-
-    def _allocate(self, num_classes: int) -> None:
-        if num_classes < 2:
-            raise MammokitError(f"num_classes must be >= 2, got {num_classes}")
-        if self.class_id is not None and not 0 <= self.class_id < num_classes:
-            raise MammokitError(f"class_id must be in [0, {num_classes}), got {self.class_id}")
-        self.num_classes = num_classes
-        self.matrix = self.add_variable(
-            shape=(num_classes, num_classes), initializer="zeros", dtype="float32", name="matrix"
-        )
-
-    def update_state(self, y_true, y_pred, sample_weight=None):
-        if self.matrix is None:  # the class count comes from the first predictions
-            if y_pred.shape[-1] is None:
-                raise MammokitError(f"{self.name}: give num_classes; the predictions' is unknown")
-            self._allocate(int(y_pred.shape[-1]))
-        if y_pred.shape[-1] is not None and y_pred.shape[-1] != self.num_classes:
-            raise MammokitError(
-                f"{self.name}: predictions have {y_pred.shape[-1]} classes but the metric was "
-                f"built for num_classes={self.num_classes}"
-            )
-        # one-hot products keep every shape static, so the metric also runs under XLA
-        truth = ops.one_hot(ops.reshape(ops.argmax(y_true, axis=-1), (-1,)), self.num_classes)
-        guess = ops.one_hot(ops.reshape(ops.argmax(y_pred, axis=-1), (-1,)), self.num_classes)
-        if sample_weight is not None:
-            truth = truth * ops.reshape(ops.cast(sample_weight, truth.dtype), (-1, 1))
-        self.matrix.assign_add(ops.cast(ops.matmul(ops.transpose(truth), guess), "float32"))
-
-    def reset_state(self):
-        if self.matrix is not None:
-            self.matrix.assign(ops.zeros((self.num_classes, self.num_classes)))
-
-    def _rates(self, numerator, denominator):
-        rates = ops.divide_no_nan(numerator, denominator)
-        if self.class_id is None:
-            return ops.mean(rates)
-        return rates[self.class_id]
-
-    def _counts(self):
-        true_positive = ops.diagonal(self.matrix)
-        positives = ops.sum(self.matrix, axis=1)
-        predicted = ops.sum(self.matrix, axis=0)
-        total = ops.sum(self.matrix)
-        false_positive = predicted - true_positive
-        negatives = total - positives
-        return true_positive, positives, false_positive, negatives
-
-    def get_config(self) -> dict:
-        return {**super().get_config(), "class_id": self.class_id, "num_classes": self.num_classes}
-
-
-@keras.saving.register_keras_serializable(package="mammokit")
-class Sensitivity(_ConfusionMetric):
-    """Sensitivity (recall, true-positive rate) TP / (TP + FN), streamed over batches.
-
-    Parameters
-    ----------
-    class_id
-        The positive class; ``None`` gives the macro average over all classes.
-    num_classes
-        Number of classes of the one-hot targets and the probabilities; default: taken from
-        the first predictions.
-    name
-        Metric name; default ``"sensitivity"`` or ``"sensitivity_<class_id>"``.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> metric = Sensitivity(class_id=2)
-    >>> metric.update_state(np.eye(3)[[2, 2, 0]], np.eye(3)[[2, 1, 0]])
-    >>> float(metric.result())
-    0.5
-    """
-
-    def __init__(
-        self, class_id: int | None = None, num_classes: int | None = None, name=None, **kwargs
-    ):
-        name = name or ("sensitivity" if class_id is None else f"sensitivity_{class_id}")
-        super().__init__(class_id, num_classes, name=name, **kwargs)
-
-    def result(self):
-        if self.matrix is None:  # nothing seen yet
-            return ops.convert_to_tensor(0.0)
-        true_positive, positives, _, _ = self._counts()
-        return self._rates(true_positive, positives)
-
-
-@keras.saving.register_keras_serializable(package="mammokit")
-class Specificity(_ConfusionMetric):
-    """Specificity (true-negative rate) TN / (TN + FP), streamed over batches.
-
-    Parameters
-    ----------
-    class_id
-        The positive class; ``None`` gives the macro average over all classes.
-    num_classes
-        Number of classes of the one-hot targets and the probabilities; default: taken from
-        the first predictions.
-    name
-        Metric name; default ``"specificity"`` or ``"specificity_<class_id>"``.
-
-    Examples
-    --------
-    >>> import numpy as np
-    >>> metric = Specificity(class_id=2)
-    >>> metric.update_state(np.eye(3)[[2, 0, 0, 1]], np.eye(3)[[2, 2, 0, 1]])
-    >>> round(float(metric.result()), 4)    # TN = 2, FP = 1
-    0.6667
-    """
-
-    def __init__(
-        self, class_id: int | None = None, num_classes: int | None = None, name=None, **kwargs
-    ):
-        name = name or ("specificity" if class_id is None else f"specificity_{class_id}")
-        super().__init__(class_id, num_classes, name=name, **kwargs)
-
-    def result(self):
-        if self.matrix is None:  # nothing seen yet
-            return ops.convert_to_tensor(0.0)
-        _, _, false_positive, negatives = self._counts()
-        true_negative = negatives - false_positive
-        return self._rates(true_negative, negatives)
 
 
 # --------------------------------------------------------------------------- NumPy
@@ -529,3 +395,13 @@ def plot_confusion_matrix(
 
 # per breast, exam and patient: defined in mammokit.levels, offered here with the reports
 from mammokit.levels import aggregate_predictions, level_report  # noqa: E402
+
+_KERAS_METRICS = ("Sensitivity", "Specificity")
+
+
+def __getattr__(name: str) -> object:
+    if name in _KERAS_METRICS:  # Keras and TensorFlow load only when these are asked for
+        from mammokit import streaming_metrics
+
+        return getattr(streaming_metrics, name)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
