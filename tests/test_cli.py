@@ -118,3 +118,47 @@ def test_explain_writes_overlays_and_probabilities(trained, synthetic_root, tmp_
         assert total == pytest.approx(1.0, abs=1e-4)
         picture = cv2.imread(row["overlay"])
         assert picture is not None and picture.ndim == 3
+
+
+def test_a_task_trains_evaluates_and_predicts_with_its_class_names(
+    synthetic_root, tmp_path, capsys
+):
+    out = tmp_path / "run"
+    common = ["--epochs", "1", "--image-size", "32", "--batch-size", "8", "--no-augment"]
+    args = ["train", str(synthetic_root), "--out", str(out), "--task", "cancer-vs-rest"]
+    assert (
+        main([*args, "--labels", "breast", "--val-size", "0.34", "--test-size", "0.34", *common])
+        == 0
+    )
+    printed = capsys.readouterr().out
+    assert "task cancer-vs-rest: 36 of 36 images kept" in printed
+    assert "classes: NoCancer 30, Cancer 6" in printed  # 3 Cancer cases x one breast x 2 views
+    report = json.loads((out / "cnn_report.json").read_text())
+    assert report["class_names"] == ["NoCancer", "Cancer"]
+    assert set(report["levels"]) == {"image", "breast", "patient"}
+
+    # evaluate the whole synthetic set: task, labels and preprocessing come from the model
+    status = main(
+        [
+            "evaluate",
+            str(out / "cnn.keras"),
+            str(synthetic_root),
+            "--out",
+            str(tmp_path / "ev"),
+            "--level",
+            "breast",
+        ]
+    )
+    assert status == 0
+    printed = capsys.readouterr().out
+    assert "breast      18 breasts" in printed and "Cancer AUC" in printed
+    evaluation = json.loads((tmp_path / "ev" / "evaluation_report.json").read_text())
+    assert (
+        evaluation["levels"]["breast"]["n"] == 18 and evaluation["levels"]["breast"]["how"] == "max"
+    )
+    assert evaluation["levels"]["breast"]["per_class"]["Cancer"]["support"] == 3
+
+    jpeg = synthetic_root / "MINI-DDSM-Complete-JPEG-8" / "Cancer"
+    assert main(["predict", str(out / "cnn.keras"), str(jpeg)]) == 0
+    lines = capsys.readouterr().out.strip().splitlines()
+    assert lines[0] == "image_path,predicted,p_NoCancer,p_Cancer" and len(lines) == 13
