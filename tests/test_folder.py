@@ -72,3 +72,24 @@ def test_empty_tree_is_an_error(tmp_path):
     (tmp_path / "Normal").mkdir()
     with pytest.raises(DatasetError, match="no images"):
         read_folder(tmp_path)
+
+
+def test_patients_from_a_pattern_and_a_warning_when_each_file_is_its_own(tmp_path, caplog):
+    pixels = np.zeros((8, 8), np.uint8)
+    names = ("Cancer/P0042_L_CC.png", "Cancer/P0042_L_MLO.png", "Normal/P0007_R_CC.png")
+    for relative in (*names, "Normal/scan.png"):
+        (tmp_path / relative).parent.mkdir(parents=True, exist_ok=True)
+        cv2.imwrite(str(tmp_path / relative), pixels)
+    with caplog.at_level("WARNING", logger="mammokit"):
+        records = read_folder(tmp_path, patient_from=r"(?P<patient>P\d+)_")
+    assert sorted(records["patient_id"]) == ["P0007", "P0042", "P0042"]
+    assert {
+        "path": str(tmp_path / "Normal" / "scan.png"),
+        "reason": "patient_from did not match",
+    } in (records.attrs["skipped"])
+    assert "its own patient" not in caplog.text
+    with caplog.at_level("WARNING", logger="mammokit"):
+        read_folder(tmp_path)  # file stems: four images, four patients
+    assert "every one of the 4 images is its own patient" in caplog.text
+    with pytest.raises(DatasetError, match="not a regular expression"):
+        read_folder(tmp_path, patient_from="(")

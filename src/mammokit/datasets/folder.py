@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import logging
 import os
+import re
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -14,6 +16,8 @@ from mammokit.io import DICOM_SUFFIXES, IMAGE_SUFFIXES
 
 __all__ = ["read_folder"]
 
+logger = logging.getLogger("mammokit")
+
 _SUFFIXES = IMAGE_SUFFIXES + DICOM_SUFFIXES
 
 
@@ -21,14 +25,16 @@ def read_folder(
     root: str | os.PathLike,
     metadata: str | os.PathLike | None = None,
     classes: Sequence[str] | None = None,
+    patient_from: str | None = None,
 ) -> pd.DataFrame:
     """Read ``<root>/<class name>/**/<image>`` into a records table.
 
     Each subfolder holding images is a class, named after the folder; a folder whose name is
     one of :data:`~mammokit.datasets.records.CLASSES` in any case (``cancer/``) gets that
     spelling. Files that are not images, and folders without images, are listed in
-    ``records.attrs["skipped"]``. The patient is the file stem unless the metadata CSV says
-    otherwise.
+    ``records.attrs["skipped"]``. The patient is the file stem unless ``patient_from`` or the
+    metadata CSV says otherwise; when that makes every image its own patient, a warning says
+    that ``split_by_patient`` cannot keep a patient's views together.
 
     Parameters
     ----------
@@ -42,6 +48,12 @@ def read_folder(
         The class names in output order, matched to folder names case-insensitively; other
         folders are skipped. Default: every folder with images, in Mini-DDSM's order when they
         are Mini-DDSM's classes, else sorted.
+    patient_from
+        A regular expression searched in each file's path relative to ``root`` (``/``
+        separators); its group ``patient`` (or its first group, or the whole match) is the
+        patient, e.g. ``r"^[^/]+/(?P<patient>[^/]+)/"`` for ``<class>/<patient>/<image>``
+        or ``r"(P\\d+)_"`` for ``P0042_L_CC.png``. A file it does not match is skipped and
+        listed.
 
     Returns
     -------
@@ -56,10 +68,16 @@ def read_folder(
     >>> _ = cv2.imwrite(str(root / "cancer" / "p1" / "a.png"), np.zeros((8, 8), np.uint8))
     >>> read_folder(root)[["label", "patient_id"]].values.tolist()
     [['Cancer', 'a']]
+    >>> read_folder(root, patient_from=r"^[^/]+/([^/]+)/")["patient_id"].tolist()
+    ['p1']
     """
     root = Path(root).resolve()
     if not root.is_dir():
         raise DatasetError(f"{root}: not a folder")
+    try:
+        pattern = re.compile(patient_from) if patient_from is not None else None
+    except re.error as err:
+        raise DatasetError(f"patient_from is not a regular expression: {err}") from err
     wanted = {str(name).lower(): str(name) for name in (classes or ())}
     known = {name.lower(): name for name in CLASSES}
     rows, skipped = [], []
@@ -74,7 +92,11 @@ def read_folder(
             if path.suffix.lower() not in _SUFFIXES:
                 skipped.append({"path": str(path), "reason": "not an image file"})
                 continue
-            images.append({"image_path": str(path), "label": label, "patient_id": path.stem})
+            patient = _patient(path, root, pattern)
+            if patient is None:
+                skipped.append({"path": str(path), "reason": "patient_from did not match"})
+                continue
+            images.append({"image_path": str(path), "label": label, "patient_id": patient})
         if not images:
             skipped.append({"path": str(folder), "reason": "no images in this folder"})
         rows += images
@@ -84,7 +106,26 @@ def read_folder(
     records = make_records(rows, skipped, classes)
     if metadata is not None:
         records = _merge_metadata(records, root, Path(metadata))
+    if len(records) > 1 and records["patient_id"].nunique() == len(records):
+        logger.warning(
+            "%s: every one of the %d images is its own patient, so split_by_patient cannot keep "
+            "a patient's views together; pass patient_from= or a metadata CSV with patient_id",
+            root,
+            len(records),
+        )
     return records.sort_values("image_path", ignore_index=True)
+
+
+def _patient(path: Path, root: Path, pattern: re.Pattern | None) -> str | None:
+    """The patient of one file: the file stem, or what ``pattern`` finds in its path."""
+    if pattern is None:
+        return path.stem
+    match = pattern.search(path.relative_to(root).as_posix())
+    if match is None:
+        return None
+    if "patient" in pattern.groupindex:
+        return match.group("patient")
+    return match.group(1) if pattern.groups else match.group(0)
 
 
 def _merge_metadata(records: pd.DataFrame, root: Path, metadata: Path) -> pd.DataFrame:
