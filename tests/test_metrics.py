@@ -137,3 +137,10 @@ def test_sample_weights_count_in_the_confusion_matrix():
     metric = Sensitivity(class_id=0)
     metric.update_state(np.eye(3)[[0, 0]], np.eye(3)[[0, 1]], sample_weight=np.array([3.0, 1.0]))
     assert float(metric.result()) == pytest.approx(0.75)
+
+
+def test_confusion_matrix_figure_without_a_path_for_notebooks():
+    figure = plot_confusion_matrix([[5, 1], [0, 4]], ["Neg", "Pos"])
+    assert type(figure).__name__ == "Figure"
+    labels = [tick.get_text() for tick in figure.axes[0].get_xticklabels()]
+    assert labels == ["Neg", "Pos"]

@@ -29,6 +29,8 @@ from sklearn.metrics import roc_curve
 from mammokit.errors import MammokitError
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
+    from matplotlib.figure import Figure
+
     from mammokit.streaming_metrics import Sensitivity, Specificity
 
 __all__ = [
@@ -340,9 +342,9 @@ def _operating_point(is_positive: np.ndarray, score: np.ndarray, name: str, targ
 def plot_confusion_matrix(
     matrix: Sequence[Sequence[int]] | np.ndarray,
     class_names: Sequence[str],
-    path: str | os.PathLike,
+    path: str | os.PathLike | None = None,
     title: str | None = None,
-) -> Path:
+) -> Path | Figure:
     """Draw a confusion matrix (rows: true class, columns: predicted) with counts and row shares.
 
     Parameters
@@ -352,9 +354,15 @@ def plot_confusion_matrix(
     class_names
         Name of each class.
     path
-        Where to write the PNG.
+        Where to write the PNG; ``None`` returns the figure instead (shown inline in a
+        notebook).
     title
         Figure title.
+
+    Returns
+    -------
+    pathlib.Path or matplotlib.figure.Figure
+        ``path``, or the figure when no path is given.
 
     Examples
     --------
@@ -364,6 +372,8 @@ def plot_confusion_matrix(
     True
     """
     from matplotlib.figure import Figure
+
+    from mammokit.figures import save_or_return
 
     counts = np.asarray(matrix, dtype=np.int64)
     if counts.ndim != 2 or counts.shape[0] != counts.shape[1] or len(class_names) != len(counts):
@@ -387,10 +397,7 @@ def plot_confusion_matrix(
     axis.set_ylabel("true")
     axis.set_title(title or "Confusion matrix")
     figure.tight_layout()
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    figure.savefig(path, dpi=110)
-    return path
+    return save_or_return(figure, path)
 
 
 # per breast, exam and patient: defined in mammokit.levels, offered here with the reports

@@ -14,6 +14,7 @@ import tensorflow as tf
 from matplotlib.figure import Figure
 
 from mammokit.errors import MammokitError, ModelConfigError
+from mammokit.figures import save_or_return
 
 __all__ = ["compile_classifier", "fit", "make_reproducible", "plot_history", "record_data_info"]
 
@@ -187,24 +188,25 @@ def record_data_info(model: keras.Model, data: tf.data.Dataset) -> None:
 
 def plot_history(
     history: keras.callbacks.History | Mapping[str, list[float]],
-    path: str | os.PathLike,
+    path: str | os.PathLike | None = None,
     title: str | None = None,
-) -> Path:
-    """Draw accuracy and loss per epoch, training against validation, into a PNG.
+) -> Path | Figure:
+    """Draw accuracy and loss per epoch, training against validation.
 
     Parameters
     ----------
     history
         The ``History`` from :func:`fit` / ``model.fit``, or its ``.history`` dict.
     path
-        Where to write the PNG.
+        Where to write the PNG; ``None`` returns the figure instead (shown inline in a
+        notebook).
     title
         Figure title, e.g. the model name.
 
     Returns
     -------
-    pathlib.Path
-        ``path``.
+    pathlib.Path or matplotlib.figure.Figure
+        ``path``, or the figure when no path is given.
 
     Examples
     --------
@@ -213,6 +215,8 @@ def plot_history(
     ...                    os.path.join(tempfile.mkdtemp(), "curves.png"))
     >>> out.exists()
     True
+    >>> type(plot_history({"loss": [1.0, 0.5]})).__name__
+    'Figure'
     """
     values = history.history if isinstance(history, keras.callbacks.History) else dict(history)
     if "loss" not in values:
@@ -232,10 +236,7 @@ def plot_history(
     if title:
         figure.suptitle(title)
     figure.tight_layout()
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    figure.savefig(path, dpi=110)
-    return path
+    return save_or_return(figure, path)
 
 
 def compile_classifier(

@@ -45,7 +45,8 @@ def build_with_imagenet(
             f"This machine seems to be offline. Either copy the weights file into {_KERAS_CACHE} "
             f"(on a machine with internet, `keras.applications.{constructor.__name__}("
             "include_top=False, weights='imagenet', ...)` with the same arguments downloads it "
-            "there), or pass its path: weights='/path/to/..._no_top.h5'."
+            "there), or pass its path: weights='/path/to/..._no_top.h5' in Python, "
+            "--weights /path/to/..._no_top.h5 on the command line."
         ) from err
 
 
