@@ -32,9 +32,9 @@ import pandas as pd
 import tensorflow as tf
 
 from mammokit.datasets import class_weights
-from mammokit.datasets.records import label_indices, record_classes
+from mammokit.datasets.records import check_records, record_classes
 from mammokit.errors import MammokitError
-from mammokit.levels import level_report
+from mammokit.levels import LEVELS, level_keys, level_report
 from mammokit.metrics import plot_confusion_matrix
 from mammokit.training import compile_classifier, fit, make_reproducible, plot_history
 
@@ -318,18 +318,21 @@ def evaluate_model(
     info = model_info(model)
     classes = info.class_names
     how = how or ("mean" if info.labels == "case" else "max")
-    truth = label_indices(records, classes)
+    unknown = sorted(set(levels) - set(LEVELS))
+    if unknown:
+        raise MammokitError(f"unknown level(s) {unknown}; choose from {LEVELS}")
+    check_records(records, classes=classes)  # before the predictions, which take the time
     probabilities = model.predict(data, verbose=0)
-    if len(probabilities) != len(truth):
-        raise MammokitError(f"{len(probabilities)} predictions for {len(truth)} records")
+    if len(probabilities) != len(records):
+        raise MammokitError(f"{len(probabilities)} predictions for {len(records)} records")
     reports, notes = {}, {}
     for level in dict.fromkeys(("image", *levels)):
         try:
-            reports[level] = level_report(records, probabilities, level, how, classes)
+            level_keys(records, level)  # breast results need every image's side
         except MammokitError as err:
-            if level == "image":
-                raise
             notes[level] = str(err)
+            continue
+        reports[level] = level_report(records, probabilities, level, how, classes)
     report = {**reports["image"], "levels": reports, "levels_left_out": notes}
     plot_confusion_matrix(
         report["confusion_matrix"],

@@ -234,6 +234,9 @@ class Predictor:
         The :class:`~mammokit.model_info.ModelInfo` served.
     class_names
         The class of each output column.
+    config
+        The serving configuration as a dict: the sidecar's entries, the input size and
+        channels, and ``info``'s fields (as in 0.1, where it was the sidecar or defaults).
 
     Examples
     --------
@@ -259,22 +262,31 @@ class Predictor:
         suffix = self.path.suffix.lower()
         recorded = None
         if suffix == ".keras":
-            self._run, shape, recorded = self._keras()
+            from mammokit.models.classifier import model_info
+            from mammokit.models.saving import load_model
+
+            model = load_model(self.path)
+            self._run, shape, outputs = self._keras(model)
+            recorded = model_info(model, source=str(self.path))
         elif suffix == ".tflite":
-            self._run, shape = self._tflite(threads)
+            self._run, shape, outputs = self._tflite(threads)
         elif suffix == ".onnx":
-            self._run, shape = self._onnx(threads)
+            self._run, shape, outputs = self._onnx(threads)
         else:
             raise ModelLoadError(
                 f"{self.path}: unsupported model file (use .keras, .tflite or .onnx)"
             )
-        config = read_serving_config(self.path) or {}
-        if recorded is None:
-            recorded = self._recorded_info(config, int(self._outputs))
-        self.info = recorded
-        size = config.get("input_size") or [int(shape[0]), int(shape[1])]
-        channels = config.get("channels") or int(shape[2])
+        sidecar = read_serving_config(self.path) or {}
+        self.info = recorded or self._recorded_info(sidecar, int(outputs))
+        size = sidecar.get("input_size") or [int(shape[0]), int(shape[1])]
+        channels = sidecar.get("channels") or int(shape[2])
         self.input_shape = (int(size[0]), int(size[1]), int(channels))
+        self.config = {
+            **sidecar,
+            "input_size": list(self.input_shape[:2]),
+            "channels": self.input_shape[2],
+            **self.info.to_dict(),
+        }
         self.class_names = list(self.info.class_names)
         self._preprocess = self._preprocess_callable(custom_preprocess)
 
@@ -301,16 +313,15 @@ class Predictor:
         except ModelConfigError as err:
             raise ModelConfigError(f"{self.path}: {err}") from err
 
-    def _keras(self):
-        from mammokit.models.classifier import model_info
-        from mammokit.models.saving import load_model
-
-        model = load_model(self.path)
-        self._outputs = model.output_shape[-1]
-        info = model_info(model, source=str(self.path))
+    @staticmethod
+    def _keras(model: keras.Model):
         # one traced function: model.predict's per-call set-up dominates single images
-        run = tf.function(lambda images: model(images, training=False), reduce_retracing=True)
-        return (lambda images: run(tf.constant(images)).numpy()), model.input_shape[1:], info
+        traced = tf.function(lambda images: model(images, training=False), reduce_retracing=True)
+
+        def run(images: np.ndarray) -> np.ndarray:
+            return traced(tf.constant(images)).numpy()
+
+        return run, model.input_shape[1:], model.output_shape[-1]
 
     def _tflite(self, threads: int):
         try:
@@ -326,7 +337,6 @@ class Predictor:
         interpreter.allocate_tensors()
         source = interpreter.get_input_details()[0]
         target = interpreter.get_output_details()[0]
-        self._outputs = int(target["shape"][-1])
 
         def run(images: np.ndarray) -> np.ndarray:
             if tuple(source["shape"]) != images.shape:
@@ -337,7 +347,7 @@ class Predictor:
             interpreter.invoke()
             return interpreter.get_tensor(target["index"]).copy()
 
-        return run, tuple(source["shape"][1:])
+        return run, tuple(source["shape"][1:]), int(target["shape"][-1])
 
     def _onnx(self, threads: int):
         onnxruntime = require("onnxruntime", "export")
@@ -351,8 +361,8 @@ class Predictor:
             raise ModelLoadError(f"{self.path}: not a readable ONNX model ({err})") from err
         name = session.get_inputs()[0].name
         shape = session.get_inputs()[0].shape[1:]
-        self._outputs = int(session.get_outputs()[0].shape[-1])
-        return (lambda images: session.run(None, {name: images})[0]), shape
+        outputs = int(session.get_outputs()[0].shape[-1])
+        return (lambda images: session.run(None, {name: images})[0]), shape, outputs
 
     def predict(
         self, images: np.ndarray | Sequence[str | os.PathLike], batch_size: int = 32

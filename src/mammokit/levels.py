@@ -129,16 +129,14 @@ def aggregate_predictions(
         raise MammokitError(f"class names {clash} clash with the table's own columns")
     table = records[keys].reset_index(drop=True).copy()
     table["_severity"] = label_indices(records, classes)
-    for index, name in enumerate(classes):
-        table[name] = prob[:, index]
     if level == "image":  # every row is its own unit, in the records' order
         table.insert(len(keys), "n_images", 1)
         table.insert(len(keys) + 1, "label", [classes[i] for i in table.pop("_severity")])
+        table[list(classes)] = prob
         return table
-    if how == "max":  # P(at least class k) per image, cumulated from the most severe class
-        at_least = np.cumsum(prob[:, ::-1], axis=1)[:, ::-1]
-        for index, name in enumerate(classes):
-            table[name] = at_least[:, index]
+    # "max" takes, per class k, the largest P(at least class k): cumulate from the most severe
+    scores = np.cumsum(prob[:, ::-1], axis=1)[:, ::-1] if how == "max" else prob
+    table[list(classes)] = scores
     grouped = table.groupby(keys, sort=True, dropna=False)
     result = grouped[list(classes)].agg(how)
     if how == "max":  # back from "at least class k" to each class: differences of the maxima

@@ -14,7 +14,7 @@ import pandas as pd
 import tensorflow as tf
 
 from mammokit.datasets.preprocess import crop_breast, flip_to_left, guess_side
-from mammokit.datasets.records import check_records, label_indices, record_classes
+from mammokit.datasets.records import check_records, label_indices
 from mammokit.errors import ImageReadError, MammokitError, ModelConfigError
 from mammokit.intensity import Intensity, check_intensity, read_scaled
 from mammokit.io import check_image_file, read_image
@@ -303,8 +303,7 @@ def to_tf_dataset(
     >>> tuple(images.shape), tuple(labels.shape)
     ((4, 32, 32, 3), (4, 3))
     """
-    classes = record_classes(records) if classes is None else tuple(classes)
-    check_records(records, classes=classes)
+    classes = check_records(records, classes=classes)
     if channels not in (1, 3):
         raise MammokitError(f"channels must be 1 or 3, got {channels}")
     if batch_size < 1:

@@ -108,15 +108,22 @@ def make_records(
 
 def check_records(
     records: pd.DataFrame, *, name: str = "records", classes: Sequence[str] | None = None
-) -> None:
+) -> tuple[str, ...]:
     """Raise :class:`DatasetError` unless ``records`` is a usable, non-empty records table.
 
     Every row needs a non-empty ``label``; with ``classes`` (or ``attrs["classes"]``) every
     label must be one of them.
 
+    Returns
+    -------
+    tuple of str
+        The classes the labels were checked against: ``classes``, else
+        :func:`record_classes`'s rule.
+
     Examples
     --------
     >>> check_records(make_records([{"image_path": "/a", "label": "Cancer", "patient_id": "p"}]))
+    ('Normal', 'Benign', 'Cancer')
     """
     if not isinstance(records, pd.DataFrame):
         raise DatasetError(f"{name}: expected a pandas DataFrame, got {type(records).__name__}")
@@ -125,7 +132,7 @@ def check_records(
         raise DatasetError(f"{name}: missing column(s) {missing}; have {list(records.columns)}")
     if records.empty:
         raise DatasetError(f"{name}: the table is empty (no images)")
-    _checked_classes(records, classes, name)
+    return _checked_classes(records, classes, name)
 
 
 def record_classes(records: pd.DataFrame) -> tuple[str, ...]:
@@ -142,8 +149,7 @@ def record_classes(records: pd.DataFrame) -> tuple[str, ...]:
     >>> record_classes(make_records(rows))
     ('Benign', 'Malignant')
     """
-    check_records(records)
-    return tuple(records.attrs["classes"]) if records.attrs.get("classes") else _derived(records)
+    return check_records(records)
 
 
 def with_classes(records: pd.DataFrame, classes: Sequence[str]) -> pd.DataFrame:
@@ -221,8 +227,7 @@ def label_indices(records: pd.DataFrame, classes: Sequence[str] | None = None) -
     >>> label_indices(make_records([{"image_path": "/a", "label": "Cancer", "patient_id": "p"}]))
     array([2])
     """
-    classes = record_classes(records) if classes is None else tuple(classes)
-    check_records(records, classes=classes)
+    classes = check_records(records, classes=classes)
     lookup = {name: i for i, name in enumerate(classes)}
     return records["label"].map(lookup).to_numpy(dtype=np.int64)
 
