@@ -19,6 +19,8 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING
 
+from mammokit.datasets.cbis_ddsm import read_cbis_ddsm
+from mammokit.datasets.dicom_folder import read_dicom_folder, read_dicom_headers
 from mammokit.datasets.folder import read_folder
 from mammokit.datasets.loading import load_records
 from mammokit.datasets.mini_ddsm import read_mini_ddsm
@@ -49,6 +51,9 @@ __all__ = [
     "make_records",
     "make_synthetic",
     "preprocess",
+    "read_cbis_ddsm",
+    "read_dicom_folder",
+    "read_dicom_headers",
     "read_folder",
     "read_mini_ddsm",
     "read_records",

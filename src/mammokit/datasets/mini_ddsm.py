@@ -26,6 +26,7 @@ from pathlib import Path
 
 import pandas as pd
 
+from mammokit.datasets._source import check_on_missing, handle_missing
 from mammokit.datasets.records import CLASSES, make_records
 from mammokit.errors import DatasetError
 
@@ -118,8 +119,7 @@ def read_mini_ddsm(
     """
     if variant not in VARIANT_DIRS:
         raise DatasetError(f"variant must be one of {tuple(VARIANT_DIRS)}, got {variant!r}")
-    if on_missing not in ("raise", "skip"):
-        raise DatasetError(f"on_missing must be 'raise' or 'skip', got {on_missing!r}")
+    check_on_missing(on_missing)
     if labels not in LABEL_LEVELS:
         raise DatasetError(f"labels must be one of {LABEL_LEVELS}, got {labels!r}")
     variant_dir, top = _locate(Path(root).resolve(), variant)
@@ -311,14 +311,7 @@ def _rows_from_sheet(
                 "_outlined": listed,
             }
         )
-    if missing and on_missing == "raise":
-        listed = "\n  ".join(f"{m['path']} ({m['reason']})" for m in missing[:20])
-        more = f"\n  ... and {len(missing) - 20} more" if len(missing) > 20 else ""
-        raise DatasetError(
-            f"{len(missing)} file(s) listed in {sheet} are missing (pass on_missing='skip' to "
-            f"drop them):\n  {listed}{more}"
-        )
-    skipped.extend(missing)
+    handle_missing(missing, on_missing, sheet, skipped)
     return rows
 
 

@@ -1,0 +1,100 @@
+"""Helpers the dataset readers share: reading published tables, finding files, missing files."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+
+import pandas as pd
+
+from mammokit.errors import DatasetError
+
+#: What a reader may do with a table row whose file is missing.
+ON_MISSING = ("raise", "skip")
+#: Label of a record whose source gives none (an archive read only to predict).
+UNLABELLED = "Unlabelled"
+
+
+def check_on_missing(on_missing: str) -> None:
+    if on_missing not in ON_MISSING:
+        raise DatasetError(f"on_missing must be one of {ON_MISSING}, got {on_missing!r}")
+
+
+def read_csv(path: Path, columns: Sequence[str] = (), **kwargs) -> pd.DataFrame:
+    """A published CSV (a real parser: quoted fields may hold line breaks) or a clear error."""
+    try:
+        table = pd.read_csv(path, **kwargs)
+    except (OSError, pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as err:
+        raise DatasetError(f"{path}: not a readable CSV table ({err})") from err
+    return require_columns(table, columns, path)
+
+
+def read_excel(path: Path, columns: Sequence[str] = (), **kwargs) -> pd.DataFrame:
+    """A published spreadsheet or a clear error."""
+    try:
+        table = pd.read_excel(path, **kwargs)
+    except Exception as err:  # openpyxl/zipfile raise many kinds for a broken file
+        raise DatasetError(f"{path}: not a readable spreadsheet ({err})") from err
+    return require_columns(table, columns, path)
+
+
+def require_columns(table: pd.DataFrame, columns: Iterable[str], path: Path) -> pd.DataFrame:
+    missing = [c for c in columns if c not in table.columns]
+    if missing:
+        raise DatasetError(f"{path}: missing column(s) {missing}; found {list(table.columns)}")
+    return table
+
+
+def find_file(root: Path, names: Sequence[str], folders: Sequence[str] = ("",)) -> Path | None:
+    """The first of ``folders/names`` (in that order) that exists under ``root``."""
+    for name in names:
+        for folder in folders:
+            candidate = root / folder / name
+            if candidate.is_file():
+                return candidate
+    return None
+
+
+def require_folder(root: str | os.PathLike) -> Path:
+    root = Path(root).expanduser().resolve()
+    if not root.is_dir():
+        raise DatasetError(f"{root}: no such folder")
+    return root
+
+
+def walk_files(root: Path, suffixes: Sequence[str] | None = None) -> list[str]:
+    """Every file under ``root`` (``os.walk``: one directory read per folder, no stat per file)."""
+    wanted = tuple(s.lower() for s in suffixes) if suffixes else None
+    found = []
+    for folder, _, names in os.walk(root):
+        for name in names:
+            if wanted is None or name.lower().endswith(wanted):
+                found.append(os.path.join(folder, name))
+    return found
+
+
+def handle_missing(
+    missing: list[dict], on_missing: str, source: Path | str, skipped: list[dict]
+) -> None:
+    """Raise listing the missing files, or add them to ``skipped`` (``on_missing="skip"``)."""
+    if missing and on_missing == "raise":
+        listed = "\n  ".join(f"{m['path']} ({m['reason']})" for m in missing[:20])
+        more = f"\n  ... and {len(missing) - 20} more" if len(missing) > 20 else ""
+        raise DatasetError(
+            f"{len(missing)} file(s) listed in {source} are missing (pass on_missing='skip' to "
+            f"drop them):\n  {listed}{more}"
+        )
+    skipped.extend(missing)
+
+
+def present_classes(order: Sequence[str], labels: Iterable[str]) -> tuple[str, ...]:
+    """The classes of ``order`` that occur in ``labels``, in ``order``'s order."""
+    seen = set(labels)
+    return tuple(name for name in order if name in seen)
+
+
+def side_name(value: object) -> str:
+    """``L``/``R``/``LEFT``/``RIGHT`` (any case) as ``LEFT``/``RIGHT``; anything else ``""``."""
+    text = str(value).strip().upper() if isinstance(value, str) else ""
+    return {"L": "LEFT", "R": "RIGHT", "LEFT": "LEFT", "RIGHT": "RIGHT"}.get(text, "")
