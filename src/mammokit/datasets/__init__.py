@@ -32,9 +32,11 @@ from mammokit.datasets.records import (
     save_records,
     with_classes,
 )
+from mammokit.datasets.rsna_screening import read_rsna_screening
 from mammokit.datasets.splits import class_weights, split_by_patient
 from mammokit.datasets.synthetic import make_synthetic, synthetic_mammogram
 from mammokit.datasets.tasks import TASKS, Task, apply_task, relabel
+from mammokit.datasets.vindr_mammo import read_vindr_mammo
 
 if TYPE_CHECKING:  # pragma: no cover
     from mammokit.datasets import augment
@@ -57,6 +59,8 @@ __all__ = [
     "read_folder",
     "read_mini_ddsm",
     "read_records",
+    "read_rsna_screening",
+    "read_vindr_mammo",
     "record_classes",
     "relabel",
     "save_records",

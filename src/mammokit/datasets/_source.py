@@ -98,3 +98,21 @@ def side_name(value: object) -> str:
     """``L``/``R``/``LEFT``/``RIGHT`` (any case) as ``LEFT``/``RIGHT``; anything else ``""``."""
     text = str(value).strip().upper() if isinstance(value, str) else ""
     return {"L": "LEFT", "R": "RIGHT", "LEFT": "LEFT", "RIGHT": "RIGHT"}.get(text, "")
+
+
+def files_by_folder_and_stem(folder: Path, suffixes: Sequence[str]) -> dict[str, str]:
+    """``{"<parent folder>/<file stem>": path}`` of every file under ``folder`` with a suffix.
+
+    The datasets laid out as ``<group>/<id>.<suffix>`` (RSNA, VinDr-Mammo) are matched to
+    their tables through this map: one directory listing per folder, no check per file. A
+    conversion to PNG or JPEG is matched like the published DICOMs.
+    """
+    wanted = tuple(s.lower() for s in suffixes)
+    found: dict[str, str] = {}
+    for parent, _, names in os.walk(folder):
+        group = os.path.basename(parent)
+        for name in names:
+            stem, dot, suffix = name.rpartition(".")
+            if dot and f".{suffix.lower()}" in wanted:
+                found.setdefault(f"{group}/{stem}", os.path.join(parent, name))
+    return found

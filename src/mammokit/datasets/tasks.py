@@ -145,7 +145,13 @@ class Task:
     column: str = "label"
 
 
-#: The tasks every Mini-DDSM-style table supports (``label`` of Normal/Benign/Cancer, density).
+_BIRADS_4 = ("4", "4A", "4B", "4C")
+#: BI-RADS values no assessment task uses: 0 (incomplete, needs more imaging), blank.
+_BIRADS_NONE: dict[Hashable, str | None] = {"0": None, "": None}
+
+#: Named tasks. The label tasks read every reader's default labels (Mini-DDSM's
+#: Normal/Benign/Cancer, CBIS-DDSM's and CMMD's Benign/Malignant, RSNA's NoCancer/Cancer); the
+#: ``density`` and BI-RADS tasks read the ``density`` (1-4) and ``birads`` columns.
 TASKS: dict[str, Task] = {
     task.name: task
     for task in (
@@ -158,19 +164,30 @@ TASKS: dict[str, Task] = {
         Task(
             "benign-vs-malignant",
             "lesion images only: Benign vs Malignant (Normal dropped)",
-            {"Normal": None, "Benign": "Benign", "Cancer": "Malignant"},
+            {"Normal": None, "Benign": "Benign", "Cancer": "Malignant", "Malignant": "Malignant"},
             ("Benign", "Malignant"),
         ),
         Task(
             "cancer-vs-rest",
             "screening: NoCancer (Normal and Benign) vs Cancer",
-            {"Normal": "NoCancer", "Benign": "NoCancer", "Cancer": "Cancer"},
+            {
+                "Normal": "NoCancer",
+                "Benign": "NoCancer",
+                "Cancer": "Cancer",
+                "NoCancer": "NoCancer",
+                "Malignant": "Cancer",
+            },
             ("NoCancer", "Cancer"),
         ),
         Task(
             "normal-vs-abnormal",
             "Normal vs Abnormal (Benign and Cancer)",
-            {"Normal": "Normal", "Benign": "Abnormal", "Cancer": "Abnormal"},
+            {
+                "Normal": "Normal",
+                "Benign": "Abnormal",
+                "Cancer": "Abnormal",
+                "Malignant": "Abnormal",
+            },
             ("Normal", "Abnormal"),
         ),
         Task(
@@ -179,6 +196,24 @@ TASKS: dict[str, Task] = {
             {0: None, 1: "A", 2: "B", 3: "C", 4: "D"},  # Mini-DDSM has 4 images of density 0
             ("A", "B", "C", "D"),
             column="density",
+        ),
+        Task(
+            "birads",
+            "BI-RADS assessment 1-5 from the birads column (4A-4C as 4; 0, 6 and blank dropped)",
+            {**_BIRADS_NONE, **{k: f"BI-RADS {k[0]}" for k in ("1", "2", "3", *_BIRADS_4, "5")}},
+            tuple(f"BI-RADS {k}" for k in range(1, 6)),
+            column="birads",
+        ),
+        Task(
+            "birads-suspicious",
+            "BI-RADS 1-3 NotSuspicious vs 4-6 Suspicious (0 and blank dropped)",
+            {
+                **_BIRADS_NONE,
+                **dict.fromkeys(("1", "2", "3"), "NotSuspicious"),
+                **dict.fromkeys((*_BIRADS_4, "5", "6"), "Suspicious"),
+            },
+            ("NotSuspicious", "Suspicious"),
+            column="birads",
         ),
     )
 }
