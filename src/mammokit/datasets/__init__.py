@@ -20,6 +20,7 @@ import importlib
 from typing import TYPE_CHECKING
 
 from mammokit.datasets.cbis_ddsm import read_cbis_ddsm
+from mammokit.datasets.cmmd import read_cmmd
 from mammokit.datasets.dicom_folder import read_dicom_folder, read_dicom_headers
 from mammokit.datasets.folder import read_folder
 from mammokit.datasets.loading import load_records
@@ -54,6 +55,7 @@ __all__ = [
     "make_synthetic",
     "preprocess",
     "read_cbis_ddsm",
+    "read_cmmd",
     "read_dicom_folder",
     "read_dicom_headers",
     "read_folder",
