@@ -23,6 +23,7 @@ from mammokit.datasets.cbis_ddsm import read_cbis_ddsm
 from mammokit.datasets.cmmd import read_cmmd
 from mammokit.datasets.dicom_folder import read_dicom_folder, read_dicom_headers
 from mammokit.datasets.folder import read_folder
+from mammokit.datasets.inbreast import read_inbreast
 from mammokit.datasets.loading import load_records
 from mammokit.datasets.mini_ddsm import read_mini_ddsm
 from mammokit.datasets.records import (
@@ -59,6 +60,7 @@ __all__ = [
     "read_dicom_folder",
     "read_dicom_headers",
     "read_folder",
+    "read_inbreast",
     "read_mini_ddsm",
     "read_records",
     "read_rsna_screening",

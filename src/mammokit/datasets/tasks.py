@@ -200,7 +200,11 @@ TASKS: dict[str, Task] = {
         Task(
             "birads",
             "BI-RADS assessment 1-5 from the birads column (4A-4C as 4; 0, 6 and blank dropped)",
-            {**_BIRADS_NONE, **{k: f"BI-RADS {k[0]}" for k in ("1", "2", "3", *_BIRADS_4, "5")}},
+            {
+                **_BIRADS_NONE,
+                "6": None,  # known cancer (biopsy-proven): not an assessment of the image
+                **{k: f"BI-RADS {k[0]}" for k in ("1", "2", "3", *_BIRADS_4, "5")},
+            },
             tuple(f"BI-RADS {k}" for k in range(1, 6)),
             column="birads",
         ),
