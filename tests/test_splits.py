@@ -1,6 +1,6 @@
 import pytest
 
-from mammokit.datasets import class_weights, make_records, split_by_patient
+from mammokit.datasets import class_weights, make_records, patient_folds, split_by_patient
 from mammokit.errors import DatasetError
 
 
@@ -47,3 +47,37 @@ def test_class_weights_follow_the_thesis_formula():
     assert class_weights(make_records(rows)) == {0: 1.0, 1: 2.0, 2: 3.0}
     with pytest.raises(DatasetError, match="Cancer"):
         class_weights(make_records(rows[:9]))
+
+
+def _patients(n_patients: int, views: int = 4):
+    labels = ["Normal", "Benign", "Cancer"]
+    rows = [
+        {"image_path": f"/{p}_{v}.png", "label": labels[p % 3], "patient_id": f"P{p:03d}"}
+        for p in range(n_patients)
+        for v in range(views)
+    ]
+    return make_records(rows)
+
+
+def test_patient_folds_test_every_patient_once_and_never_train_on_it():
+    records = _patients(31)
+    folds = list(patient_folds(records, k=5, seed=1))
+    assert len(folds) == 5
+    tested = [p for _, test in folds for p in test["patient_id"].unique()]
+    assert sorted(tested) == sorted(records["patient_id"].unique())
+    for train, test in folds:
+        assert not set(train["patient_id"]) & set(test["patient_id"])
+        assert len(train) + len(test) == len(records)
+        assert set(test["label"]) == {"Normal", "Benign", "Cancer"}  # stratified
+        assert train.attrs["classes"] == records.attrs["classes"]
+    again = [test["patient_id"].tolist() for _, test in patient_folds(records, k=5, seed=1)]
+    assert again == [test["patient_id"].tolist() for _, test in folds]
+    other = [test["patient_id"].tolist() for _, test in patient_folds(records, k=5, seed=2)]
+    assert other != again
+
+
+def test_patient_folds_refuses_impossible_k():
+    with pytest.raises(DatasetError, match="k must be"):
+        patient_folds(_patients(3), k=4)
+    with pytest.raises(DatasetError, match="k must be"):
+        patient_folds(_patients(9), k=1)

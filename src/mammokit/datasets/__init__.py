@@ -35,7 +35,7 @@ from mammokit.datasets.records import (
     with_classes,
 )
 from mammokit.datasets.rsna_screening import read_rsna_screening
-from mammokit.datasets.splits import class_weights, split_by_patient
+from mammokit.datasets.splits import class_weights, patient_folds, split_by_patient
 from mammokit.datasets.synthetic import make_synthetic, synthetic_mammogram
 from mammokit.datasets.tasks import TASKS, Task, apply_task, relabel
 from mammokit.datasets.vindr_mammo import read_vindr_mammo
@@ -54,6 +54,7 @@ __all__ = [
     "load_records",
     "make_records",
     "make_synthetic",
+    "patient_folds",
     "preprocess",
     "read_cbis_ddsm",
     "read_cmmd",

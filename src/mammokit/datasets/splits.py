@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+
 import numpy as np
 import pandas as pd
 
@@ -9,7 +11,7 @@ from mammokit.balance import class_weights_from_counts
 from mammokit.datasets.records import check_records, label_indices, record_classes
 from mammokit.errors import DatasetError
 
-__all__ = ["class_weights", "split_by_patient"]
+__all__ = ["class_weights", "patient_folds", "split_by_patient"]
 
 
 def split_by_patient(
@@ -105,6 +107,63 @@ def _split_groups(patients: pd.Series, fraction: float, seed: int) -> tuple[list
         take += [members[i] for i in rng.permutation(len(members))[: quota[label]]]
     chosen = set(take)
     return [i for i in ids if i not in chosen], sorted(take)
+
+
+def patient_folds(
+    records: pd.DataFrame, k: int = 5, seed: int = 0
+) -> Iterator[tuple[pd.DataFrame, pd.DataFrame]]:
+    """Yield the ``k`` ``(train, test)`` pairs of a cross-validation grouped by patient.
+
+    Every patient is in exactly one test part and never in a train part of the same fold;
+    labels are spread evenly over the folds (scikit-learn's ``StratifiedGroupKFold``, shuffled
+    with ``seed``). Split a validation part off each ``train`` with :func:`split_by_patient`
+    if the training needs one.
+
+    Parameters
+    ----------
+    records
+        A records table.
+    k
+        Number of folds, at least 2 and at most the number of patients.
+    seed
+        The same seed gives the same folds.
+
+    Yields
+    ------
+    tuple of pandas.DataFrame
+        ``(train, test)``, each keeping the input's columns and ``attrs``.
+
+    Examples
+    --------
+    >>> from mammokit.datasets.records import make_records
+    >>> rows = [{"image_path": f"/{p}_{v}.png", "label": ["Normal", "Cancer"][p % 2],
+    ...          "patient_id": f"P{p}"} for p in range(10) for v in range(4)]
+    >>> folds = list(patient_folds(make_records(rows), k=5, seed=0))
+    >>> [len(test) for _, test in folds]
+    [8, 8, 8, 8, 8]
+    >>> sorted(p for _, test in folds for p in test.patient_id.unique()) == sorted(
+    ...     f"P{p}" for p in range(10))
+    True
+    """
+    from sklearn.model_selection import StratifiedGroupKFold
+
+    check_records(records)
+    n_patients = records["patient_id"].nunique()
+    if not isinstance(k, int) or not 2 <= k <= n_patients:
+        raise DatasetError(f"k must be an integer from 2 to the {n_patients} patients, got {k!r}")
+    splitter = StratifiedGroupKFold(n_splits=k, shuffle=True, random_state=seed)
+    splits = splitter.split(records, label_indices(records), groups=records["patient_id"])
+    return _fold_parts(records, splits)
+
+
+def _fold_parts(records: pd.DataFrame, splits) -> Iterator[tuple[pd.DataFrame, pd.DataFrame]]:
+    for train_rows, test_rows in splits:
+        parts = []
+        for rows in (train_rows, test_rows):
+            part = records.iloc[rows].copy()
+            part.attrs = dict(records.attrs)
+            parts.append(part)
+        yield parts[0], parts[1]
 
 
 def class_weights(records: pd.DataFrame) -> dict[int, float]:
