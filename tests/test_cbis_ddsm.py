@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from conftest import write_dicom
-from mammokit.datasets import apply_task, read_cbis_ddsm
+from mammokit.datasets import apply_task, detect_dataset, read_cbis_ddsm
 from mammokit.datasets.cbis_ddsm import CBIS_CSVS
 from mammokit.errors import DatasetError
 
@@ -264,3 +264,7 @@ def test_no_csvs_is_a_clear_error(tmp_path):
         read_cbis_ddsm(tmp_path)
     with pytest.raises(DatasetError, match="abnormality must be"):
         read_cbis_ddsm(tmp_path, abnormality="masses")
+
+
+def test_the_download_is_recognised(nbia_tree):
+    assert detect_dataset(nbia_tree) == "cbis-ddsm"

@@ -11,7 +11,7 @@ import pandas as pd
 import pytest
 
 from conftest import write_dicom
-from mammokit.datasets import apply_task, read_cmmd
+from mammokit.datasets import apply_task, detect_dataset, read_cmmd
 from mammokit.errors import DatasetError
 
 pydicom = pytest.importorskip("pydicom")
@@ -131,3 +131,7 @@ def test_missing_and_unlisted_images(tmp_path, clinical):
 def test_no_spreadsheet_is_a_clear_error(tmp_path):
     with pytest.raises(DatasetError, match=SHEET):
         read_cmmd(tmp_path)
+
+
+def test_the_download_is_recognised(cmmd_tree):
+    assert detect_dataset(cmmd_tree) == "cmmd"

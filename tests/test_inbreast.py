@@ -15,7 +15,7 @@ import numpy as np
 import pytest
 
 from conftest import write_dicom
-from mammokit.datasets import apply_task, read_inbreast
+from mammokit.datasets import apply_task, detect_dataset, load_records, read_inbreast
 from mammokit.datasets.inbreast import roi_polygons
 from mammokit.errors import DatasetError
 
@@ -124,3 +124,8 @@ def test_missing_images_and_bad_files(release):
     (release / "AllXML" / "20587174.xml").write_text("<plist>broken")
     with pytest.raises(DatasetError, match="20587174.xml"):
         roi_polygons(release / "AllXML" / "20587174.xml")
+
+
+def test_load_records_recognises_the_release(release):
+    assert detect_dataset(release) == "inbreast"
+    assert len(load_records(release)) == len(IMAGES)

@@ -12,7 +12,13 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-from mammokit.datasets import apply_task, read_rsna_screening, read_vindr_mammo
+from mammokit.datasets import (
+    apply_task,
+    detect_dataset,
+    load_records,
+    read_rsna_screening,
+    read_vindr_mammo,
+)
 from mammokit.errors import DatasetError
 from mammokit.levels import aggregate_predictions
 
@@ -216,3 +222,12 @@ def test_vindr_missing_and_malformed(tmp_path):
         read_vindr_mammo(root, on_missing="skip")
     with pytest.raises(DatasetError, match="breast-level_annotations.csv"):
         read_vindr_mammo(tmp_path)
+
+
+def test_load_records_recognises_both_downloads(tmp_path):
+    rsna, vindr = _rsna(tmp_path / "rsna"), _vindr(tmp_path / "vindr")
+    assert (detect_dataset(rsna), detect_dataset(vindr)) == ("rsna-screening", "vindr-mammo")
+    assert load_records(rsna)["image_path"].tolist() == (
+        read_rsna_screening(rsna)["image_path"].tolist()
+    )
+    assert len(load_records(vindr)) == 8

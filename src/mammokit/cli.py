@@ -326,14 +326,15 @@ def build_parser() -> argparse.ArgumentParser:
         "train",
         help="train a classifier on a dataset and evaluate it on a held-out test part",
         description=(
-            "Read DATA (a Mini-DDSM download, a folder of class folders or a records CSV), "
+            "Read DATA (a download of Mini-DDSM, CBIS-DDSM, VinDr-Mammo, RSNA, INbreast or "
+            "CMMD, recognised by its files; a folder of class folders; or a records CSV), "
             "optionally map its labels to a --task, split it by patient, train with weighted "
             "cross-entropy and early stopping, evaluate on the test part per image, breast and "
             "patient. Writes the model (which records its classes and preprocessing), curves, "
             "confusion matrix, report and the split (train/val/test.csv) into --out."
         ),
     )
-    train.add_argument("data", help="dataset folder or records CSV")
+    train.add_argument("data", help="dataset download, folder of class folders, or records CSV")
     train.add_argument(
         "--model",
         default="cnn",
@@ -373,7 +374,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Evaluate a saved .keras model on DATA (e.g. the test.csv train wrote).",
     )
     evaluate.add_argument("model", help="a .keras model file")
-    evaluate.add_argument("data", help="dataset folder or records CSV")
+    evaluate.add_argument("data", help="dataset download, folder of class folders, or records CSV")
     evaluate.add_argument("--out", default="mammokit-eval", help="output folder")
     evaluate.add_argument("--name", default="evaluation", help="prefix of the output files")
     evaluate.add_argument("--batch-size", type=int, default=32)

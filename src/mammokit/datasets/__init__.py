@@ -24,7 +24,7 @@ from mammokit.datasets.cmmd import read_cmmd
 from mammokit.datasets.dicom_folder import read_dicom_folder, read_dicom_headers
 from mammokit.datasets.folder import read_folder
 from mammokit.datasets.inbreast import read_inbreast
-from mammokit.datasets.loading import load_records
+from mammokit.datasets.loading import detect_dataset, load_records
 from mammokit.datasets.mini_ddsm import read_mini_ddsm
 from mammokit.datasets.records import (
     CLASSES,
@@ -51,6 +51,7 @@ __all__ = [
     "apply_task",
     "augment",
     "class_weights",
+    "detect_dataset",
     "load_records",
     "make_records",
     "make_synthetic",
