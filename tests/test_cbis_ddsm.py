@@ -268,3 +268,15 @@ def test_no_csvs_is_a_clear_error(tmp_path):
 
 def test_the_download_is_recognised(nbia_tree):
     assert detect_dataset(nbia_tree) == "cbis-ddsm"
+
+
+def test_the_numbers_the_datasets_page_gives(nbia_records):
+    """docs/datasets.md quotes these; they come from the published CSVs."""
+    records = nbia_records
+    assert records["patient_id"].nunique() == 1566
+    assert records["label"].value_counts().to_dict() == {"Benign": 1728, "Malignant": 1375}
+    train = set(records.loc[records["split"] == "Training", "patient_id"])
+    test = set(records.loc[records["split"] == "Test", "patient_id"])
+    assert len(train & test) == 31  # the official split is not patient-disjoint
+    kinds = records.groupby(["patient_id", "side", "view"])["abnormality_type"].nunique()
+    assert (kinds > 1).sum() == 71  # films published once per collection
