@@ -228,8 +228,9 @@ def apply_task(records: pd.DataFrame, task: str | Task) -> pd.DataFrame:
 
     Examples
     --------
-    >>> sorted(TASKS)
-    ['benign-vs-malignant', 'cancer-vs-rest', 'density', 'normal-vs-abnormal', 'three-class']
+    >>> sorted(TASKS)  # doctest: +NORMALIZE_WHITESPACE
+    ['benign-vs-malignant', 'birads', 'birads-suspicious', 'cancer-vs-rest', 'density',
+     'normal-vs-abnormal', 'three-class']
     """
     if isinstance(task, str):
         if task not in TASKS:
