@@ -16,7 +16,18 @@ from matplotlib.figure import Figure
 from mammokit.errors import MammokitError, ModelConfigError
 from mammokit.figures import save_or_return
 
-__all__ = ["compile_classifier", "fit", "make_reproducible", "plot_history", "record_data_info"]
+__all__ = [
+    "DatasetFunction",
+    "compile_classifier",
+    "fit",
+    "is_chief",
+    "make_reproducible",
+    "plot_history",
+    "record_data_info",
+]
+
+#: A function building one worker's dataset from its ``tf.distribute.InputContext``.
+DatasetFunction = Callable[[tf.distribute.InputContext], tf.data.Dataset]
 
 logger = logging.getLogger("mammokit")
 
@@ -45,8 +56,8 @@ def make_reproducible(seed: int) -> None:
 
 def fit(
     model: keras.Model | Callable[[], keras.Model],
-    train: tf.data.Dataset,
-    validation: tf.data.Dataset | None = None,
+    train: tf.data.Dataset | DatasetFunction,
+    validation: tf.data.Dataset | DatasetFunction | None = None,
     epochs: int = 30,
     patience: int = 5,
     class_weight: Mapping[int, float] | None = None,
@@ -64,7 +75,10 @@ def fit(
         one, so that its variables are created under the strategy's scope.
     train, validation
         Datasets of ``(images, one-hot labels)``, e.g. from
-        :func:`mammokit.datasets.to_tf_dataset`.
+        :func:`mammokit.datasets.to_tf_dataset`; or, to train on several workers, functions
+        ``input_context -> dataset`` (``to_tf_dataset(..., input_context=input_context)``),
+        which are distributed with ``strategy.distribute_datasets_from_function`` so that each
+        worker reads only its own share of the files.
     epochs
         Most epochs to run.
     patience
@@ -74,9 +88,15 @@ def fit(
         ``{class_index: weight}`` passed to ``model.fit`` (leave it out when the loss already
         weights classes, e.g. :class:`~mammokit.losses.WeightedCategoricalCrossentropy`).
     checkpoint_dir
-        If given, ``best.keras`` (best validation loss) and ``history.csv`` are written there.
+        If given, ``best.keras`` (best validation loss) and ``history.csv`` are written there,
+        by the chief worker only when ``strategy`` spans several workers (:func:`is_chief`).
     strategy
-        A ``tf.distribute.Strategy`` (e.g. ``MirroredStrategy`` for several GPUs).
+        A ``tf.distribute.Strategy``: ``MirroredStrategy`` for several GPUs of one machine,
+        ``MultiWorkerMirroredStrategy`` for several machines, a ``TPUStrategy`` (the
+        "Scaling out" docs page gives the commands). With more than one replica, batch
+        normalisation takes its statistics over the global batch while training
+        (``synchronized``), so every replica and worker ends with the same weights, moving
+        averages included, as one machine training on the global batch would.
     verbose
         Keras verbosity: 1 shows a progress bar, 2 one line per epoch, 0 nothing; ``"auto"``
         is 1 when standard output is a terminal and 2 otherwise (a log file gets one line an
@@ -116,7 +136,10 @@ def fit(
             model = model()
         if not getattr(model, "compiled", False):
             raise MammokitError("compile the model before fit (or return a compiled one)")
-    record_data_info(model, train)
+    infos: list = []
+    train = _distributed(train, strategy, infos)
+    validation = _distributed(validation, strategy, [])
+    _record_info(model, infos[0] if infos else getattr(train, "mammokit_info", None))
     all_callbacks = list(callbacks or [])
     if validation is not None:
         all_callbacks.append(
@@ -124,7 +147,7 @@ def fit(
                 monitor="val_loss", patience=patience, restore_best_weights=True, verbose=0
             )
         )
-    if checkpoint_dir is not None:
+    if checkpoint_dir is not None and is_chief(strategy):
         folder = Path(checkpoint_dir)
         folder.mkdir(parents=True, exist_ok=True)
         monitor = "val_loss" if validation is not None else "loss"
@@ -134,15 +157,75 @@ def fit(
             ),
             keras.callbacks.CSVLogger(str(folder / "history.csv")),
         ]
-    return model.fit(
-        train,
-        validation_data=validation,
-        epochs=epochs,
-        shuffle=not isinstance(train, tf.data.Dataset),
-        class_weight=dict(class_weight) if class_weight else None,
-        callbacks=all_callbacks,
-        verbose=(1 if sys.stdout.isatty() else 2) if verbose == "auto" else verbose,
-    )
+    in_memory = not isinstance(train, tf.data.Dataset | tf.distribute.DistributedDataset)
+    with _global_batch_statistics(model, strategy):
+        return model.fit(
+            train,
+            validation_data=validation,
+            epochs=epochs,
+            shuffle=in_memory,
+            class_weight=dict(class_weight) if class_weight else None,
+            callbacks=all_callbacks,
+            verbose=(1 if sys.stdout.isatty() else 2) if verbose == "auto" else verbose,
+        )
+
+
+@contextlib.contextmanager
+def _global_batch_statistics(model: keras.Model, strategy: tf.distribute.Strategy | None):
+    """Synchronise batch normalisation across replicas while training, then restore it."""
+    layers = []
+    if strategy is not None and strategy.num_replicas_in_sync > 1:
+        layers = [
+            layer
+            for layer in model._flatten_layers()
+            if isinstance(layer, keras.layers.BatchNormalization) and not layer.synchronized
+        ]
+    for layer in layers:
+        layer.synchronized = True
+    try:
+        yield
+    finally:
+        for layer in layers:
+            layer.synchronized = False
+
+
+def _distributed(
+    data: tf.data.Dataset | DatasetFunction | None,
+    strategy: tf.distribute.Strategy | None,
+    infos: list,
+) -> tf.data.Dataset | tf.distribute.DistributedDataset | None:
+    """A dataset function made into a (distributed) dataset; its ``mammokit_info`` kept."""
+    if data is None or isinstance(data, tf.data.Dataset) or not callable(data):
+        return data
+
+    def make(context: tf.distribute.InputContext) -> tf.data.Dataset:
+        dataset = data(context)
+        infos.append(getattr(dataset, "mammokit_info", None))
+        return dataset
+
+    if strategy is None:
+        return make(tf.distribute.InputContext())
+    return strategy.distribute_datasets_from_function(make)
+
+
+def is_chief(strategy: tf.distribute.Strategy | None = None) -> bool:
+    """Whether this process writes files: always, unless ``strategy`` spans several workers.
+
+    With several workers the chief is the ``chief`` task of ``TF_CONFIG``, or worker 0 when
+    the cluster has no chief (TensorFlow's convention).
+
+    Examples
+    --------
+    >>> is_chief(), is_chief(tf.distribute.get_strategy())
+    (True, True)
+    """
+    resolver = getattr(strategy, "cluster_resolver", None)
+    if resolver is None:
+        return True
+    jobs = resolver.cluster_spec().as_dict()
+    if not jobs or resolver.task_type in (None, "chief"):
+        return True
+    return "chief" not in jobs and resolver.task_type == "worker" and resolver.task_id == 0
 
 
 def record_data_info(model: keras.Model, data: tf.data.Dataset) -> None:
@@ -164,9 +247,12 @@ def record_data_info(model: keras.Model, data: tf.data.Dataset) -> None:
     >>> record_data_info(model, data); model.class_names
     ('NoCancer', 'Cancer')
     """
+    _record_info(model, getattr(data, "mammokit_info", None))
+
+
+def _record_info(model: keras.Model, info) -> None:
     from mammokit.models.classifier import Classifier
 
-    info = getattr(data, "mammokit_info", None)
     if info is None:
         return
     outputs = model.output_shape[-1]

@@ -229,6 +229,7 @@ def to_tf_dataset(
     metadata: Sequence[str] = (),
     intensity: Intensity = "bits",
     classes: Sequence[str] | None = None,
+    input_context: tf.distribute.InputContext | None = None,
 ) -> tf.data.Dataset:
     """Turn a records table into a batched ``tf.data.Dataset`` of images and one-hot labels.
 
@@ -277,6 +278,14 @@ def to_tf_dataset(
         The class names in output order, one one-hot column each; default the records'
         classes (:func:`~mammokit.datasets.records.record_classes`). Give the model's classes
         when a part lacks some of them.
+    input_context
+        For training on several workers: the context
+        ``strategy.distribute_datasets_from_function`` hands its dataset function (pass that
+        function to :func:`mammokit.training.fit`). The images are divided among the input
+        pipelines before anything is read, so each worker reads and decodes only its own
+        files; ``batch_size`` is then the global batch, each pipeline yielding
+        ``input_context.get_per_replica_batch_size(batch_size)``; tf.data's own auto-sharding
+        is switched off. See the "Scaling out" docs page.
 
     Returns
     -------
@@ -310,13 +319,18 @@ def to_tf_dataset(
         raise MammokitError(f"batch_size must be >= 1, got {batch_size}")
     check_intensity(intensity)
     size = (int(image_size[0]), int(image_size[1]))
+    if input_context is not None:
+        batch_size = input_context.get_per_replica_batch_size(batch_size)
     images = _ImageColumns.of(records)
     if validate:
         _validate_files(images.files(with_masks))
     loader = _ExampleLoader(images, size, preprocess, intensity, with_masks)
     labels = tf.one_hot(label_indices(records, classes), len(classes), dtype=tf.float32)
     columns = {name: _column_tensor(records, name) for name in metadata}
-    dataset = tf.data.Dataset.range(len(images.paths)).map(
+    indices = tf.data.Dataset.range(len(images.paths))
+    if input_context is not None:
+        indices = indices.shard(input_context.num_input_pipelines, input_context.input_pipeline_id)
+    dataset = indices.map(
         lambda i: (
             loader.tensors(i),
             {name: tf.gather(values, i) for name, values in columns.items()},
@@ -330,6 +344,10 @@ def to_tf_dataset(
     if shuffle:
         dataset = dataset.shuffle(len(images.paths), seed=seed, reshuffle_each_iteration=True)
     dataset = _batched(dataset, batch_size, augment, channels, bool(metadata))
+    if input_context is not None:
+        options = tf.data.Options()
+        options.experimental_distribute.auto_shard_policy = tf.data.experimental.AutoShardPolicy.OFF
+        dataset = dataset.with_options(options)
     dataset.mammokit_info = (
         ModelInfo(
             classes,

@@ -70,6 +70,35 @@ class Classifier(keras.Model):
     def get_config(self) -> dict:
         return {**super().get_config(), _CONFIG_KEY: self.info.to_dict()}
 
+    def train_step(self, data):
+        return _multi_worker_logs(self, super().train_step(data))
+
+    def test_step(self, data):
+        return _multi_worker_logs(self, super().test_step(data))
+
+    def _maybe_symbolic_build(self, iterator=None, data_batch=None):
+        """Build the model's state from one replica's batch under a distribution strategy.
+
+        Keras 3 averages the replicas' first batch with ``strategy.reduce`` to learn the input
+        shapes, which ``MultiWorkerMirroredStrategy`` refuses (keras-team/keras#20585); one
+        local replica's batch has the same shapes. Tested by ``tests/test_distribute.py``.
+        """
+        strategy = getattr(self, "_distribute_strategy", None)
+        if iterator is None or strategy is None:
+            return super()._maybe_symbolic_build(iterator=iterator, data_batch=data_batch)
+        import tensorflow as tf
+
+        def local(value):
+            if isinstance(value, tf.distribute.DistributedValues):
+                return strategy.experimental_local_results(value)[0]
+            return value
+
+        for _, _, batches in iterator:
+            data_batch = keras.tree.map_structure(local, next(batches))
+            break
+        with strategy.scope():
+            self._symbolic_build(data_batch=data_batch)
+
     @classmethod
     def from_config(cls, config: dict, custom_objects: dict | None = None) -> Classifier:
         config = dict(config)
@@ -78,6 +107,29 @@ class Classifier(keras.Model):
         if info is not None:
             model.info = ModelInfo.from_dict(info)
         return model
+
+
+def _multi_worker_logs(model: keras.Model, logs: dict) -> dict:
+    """Scalar logs as shape ``(1,)`` under ``MultiWorkerMirroredStrategy``.
+
+    Keras 3 averages each step's logs over the workers with ``strategy.reduce(..., axis=0)``,
+    which fails on a scalar (keras-team/keras#20585); a one-element vector averages to the same
+    scalar. Other strategies get the logs unchanged.
+    """
+    strategy = getattr(model, "_distribute_strategy", None)
+    if strategy is None or not _spans_workers(strategy):
+        return logs
+    import tensorflow as tf
+
+    return {
+        name: tf.reshape(value, (1,)) if getattr(value, "shape", None) == () else value
+        for name, value in logs.items()
+    }
+
+
+def _spans_workers(strategy) -> bool:
+    resolver = getattr(strategy, "cluster_resolver", None)
+    return resolver is not None and bool(resolver.cluster_spec().as_dict())
 
 
 def as_classifier(model: keras.Model, info: ModelInfo | None = None) -> Classifier:
