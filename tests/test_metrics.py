@@ -144,3 +144,14 @@ def test_confusion_matrix_figure_without_a_path_for_notebooks():
     assert type(figure).__name__ == "Figure"
     labels = [tick.get_text() for tick in figure.axes[0].get_xticklabels()]
     assert labels == ["Neg", "Pos"]
+
+
+def test_the_bootstrap_is_quiet_when_output_is_not_a_terminal(capsys, monkeypatch):
+    import mammokit.progress
+
+    monkeypatch.setattr(mammokit.progress, "DELAY_SECONDS", 0.0)
+    rng = np.random.default_rng(0)
+    truth = rng.integers(0, 3, 200)
+    evaluation_report(truth, rng.dirichlet(np.ones(3), 200), ["a", "b", "c"], n_bootstrap=50)
+    captured = capsys.readouterr()
+    assert captured.out == "" and captured.err == ""

@@ -27,6 +27,7 @@ import pandas as pd
 from sklearn.metrics import roc_curve
 
 from mammokit.errors import MammokitError
+from mammokit.progress import progress_bar
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from matplotlib.figure import Figure
@@ -196,13 +197,15 @@ def _bootstrap(
     rng = np.random.default_rng(seed)
     chunk = max(1, _CHUNK_CELLS // max(truth.size, count))
     parts: list[dict[str, np.ndarray]] = []
-    for start in range(0, n_bootstrap, chunk):
-        size = min(chunk, n_bootstrap - start)
-        draws = rng.integers(0, count, size=(size, count))
-        offsets = np.arange(size)[:, np.newaxis] * count
-        drawn = np.bincount((draws + offsets).ravel(), minlength=size * count)
-        weights = drawn.reshape(size, count)[:, members].astype(np.float64)
-        parts.append(_per_class_values(truth, prob, weights))
+    with progress_bar(n_bootstrap, "bootstrap", unit="resample") as bar:
+        for start in range(0, n_bootstrap, chunk):
+            size = min(chunk, n_bootstrap - start)
+            draws = rng.integers(0, count, size=(size, count))
+            offsets = np.arange(size)[:, np.newaxis] * count
+            drawn = np.bincount((draws + offsets).ravel(), minlength=size * count)
+            weights = drawn.reshape(size, count)[:, members].astype(np.float64)
+            parts.append(_per_class_values(truth, prob, weights))
+            bar.update(size)
     return {key: np.concatenate([part[key] for part in parts]) for key in parts[0]}
 
 
