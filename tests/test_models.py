@@ -176,3 +176,18 @@ def test_a_fresh_process_loads_a_compiled_model(tmp_path):
     )
     assert result.returncode == 0, result.stderr[-2000:]
     assert "[1.0, 2.0, 3.0] WeightedCategoricalCrossentropy" in result.stdout
+
+
+@pytest.mark.parametrize("policy", ["mixed_bfloat16", "mixed_float16"])
+def test_mixed_precision_keeps_a_float32_softmax(policy):
+    keras.mixed_precision.set_global_policy(policy)
+    try:
+        cnn = cnn_classifier(input_shape=(32, 32, 1), filters=(4,))
+        mobile = mobilenet_classifier(input_shape=(32, 32, 3), weights=None, alpha=0.25)
+    finally:
+        keras.mixed_precision.set_global_policy("float32")
+    for model in (cnn, mobile):
+        assert model.get_layer("conv1").compute_dtype == policy.split("_")[1]
+        outputs = model(np.full((1, 32, 32, model.input_shape[-1]), 100.0, np.float32))
+        assert outputs.dtype == "float32"
+        assert abs(float(np.sum(outputs)) - 1.0) < 1e-5

@@ -159,7 +159,10 @@ def backbone_classifier(
                 layer.momentum = batch_norm_momentum
     x = global_pooling(pooling)(base.output)
     x = keras.layers.Dropout(dropout, name=HEAD_LAYERS[1])(x)
-    outputs = keras.layers.Dense(num_classes, activation="softmax", name=HEAD_LAYERS[2])(x)
+    # float32 softmax under a mixed-precision policy (Keras guidance); no change otherwise
+    outputs = keras.layers.Dense(
+        num_classes, activation="softmax", dtype="float32", name=HEAD_LAYERS[2]
+    )(x)
     model = Classifier(inputs, outputs, name=f"{name}_classifier", info=info)
     if weights is not None and weights != "imagenet":
         load_backbone_weights(model, base, weights)

@@ -91,7 +91,10 @@ def cnn_classifier(
     x = global_pooling(pooling)(x)
     x = keras.layers.Dense(dense_units, activation="relu", name="dense")(x)
     x = keras.layers.Dropout(dropout, name="head_dropout")(x)
-    outputs = keras.layers.Dense(num_classes, activation="softmax", name="predictions")(x)
+    # float32 softmax under a mixed-precision policy (Keras guidance); no change otherwise
+    outputs = keras.layers.Dense(
+        num_classes, activation="softmax", dtype="float32", name="predictions"
+    )(x)
     model = Classifier(inputs, outputs, name="cnn_classifier", info=info)
     if weights is not None:
         load_backbone_weights(model, model, weights)
