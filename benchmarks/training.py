@@ -1,11 +1,24 @@
-"""Train-step throughput of the CNN and MobileNet at 224x224, with and without XLA.
+"""Training throughput: a plain Keras compile + fit against mammokit's, and the levers tried.
 
-Runs the contenders side by side in one process and prints images per second and the ratio
-XLA / no XLA for each model. Random images are enough: the cost of a train step does not
-depend on the pixel values.
+Side by side in one process, on the real input pipeline (synthetic mammograms read with
+breast labels, ``to_tf_dataset`` cached in memory with the default augmentation, batch 32),
+for the CNN and MobileNet (alpha 0.25, the demo's) at the demo's 128 px and at 224 px:
 
-    python benchmarks/training.py                 # 224x224, batch 32
-    python benchmarks/training.py --steps 5       # quicker, noisier
+* ``keras``: ``model.compile(Adam(1e-3), "categorical_crossentropy", ["accuracy"])`` and
+  ``model.fit(train, validation_data=val)``: what a Keras user writes;
+* ``mammokit``: ``compile_classifier`` (sensitivity and specificity metrics) and
+  ``mammokit.training.fit`` (early stopping, checkpoints, CSV log);
+* the levers, each on top of ``mammokit``: ``steps_per_execution=16``, XLA
+  (``jit_compile=True``) and bfloat16 mixed precision (``mixed_bfloat16``, the CPU has
+  AVX512-BF16; the softmax stays float32).
+
+Every run builds a fresh model and dataset with the same seeds, trains one warm-up epoch (graph
+tracing, cache fill) and then ``--epochs`` timed epochs; the contenders alternate, ``--repeats``
+rounds. It prints the median images per second (and the range), the ratio to ``keras``, and the
+validation loss after the last epoch (equal learning shows as equal loss; bfloat16 rounds).
+
+    python benchmarks/training.py                    # about 15 minutes on 2 cores
+    python benchmarks/training.py --sizes 128 --repeats 1
 """
 
 from __future__ import annotations
@@ -13,54 +26,111 @@ from __future__ import annotations
 import argparse
 import os
 import platform
+import statistics
+import tempfile
 import time
 
 os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
 
 import keras
-import numpy as np
 import tensorflow as tf
 
+from mammokit import datasets
+from mammokit.datasets.augment import default_augmenter
 from mammokit.models import cnn_classifier, mobilenet_classifier
-from mammokit.training import compile_classifier
+from mammokit.training import compile_classifier, fit
 
 BUILDERS = {
-    "cnn_classifier": lambda shape: cnn_classifier(input_shape=shape),
-    "mobilenet_classifier": lambda shape: mobilenet_classifier(input_shape=shape, weights=None),
+    "cnn": lambda size: cnn_classifier(input_shape=(size, size, 3), filters=(16, 32, 64, 128)),
+    "mobilenet": lambda size: mobilenet_classifier(
+        input_shape=(size, size, 3), weights=None, alpha=0.25
+    ),
 }
+CONTENDERS = ("keras", "mammokit", "steps_per_execution=16", "XLA", "bfloat16")
 
 
-def images_per_second(build, shape, batch_size: int, steps: int, jit_compile: bool) -> float:
+def run(contender: str, model_name: str, size: int, parts, epochs: int) -> tuple[float, float]:
+    """Images per second over the timed epochs, and the last validation loss."""
+    train_records, val_records = parts
+    keras.mixed_precision.set_global_policy(
+        "mixed_bfloat16" if contender == "bfloat16" else "float32"
+    )
     keras.utils.set_random_seed(0)
-    model = compile_classifier(build(shape), jit_compile=jit_compile)
-    rng = np.random.default_rng(0)
-    images = rng.uniform(0, 255, (batch_size, *shape)).astype("float32")
-    labels = np.eye(3, dtype="float32")[rng.integers(0, 3, batch_size)]
-    data = tf.data.Dataset.from_tensors((images, labels)).repeat()
-    model.fit(data, steps_per_epoch=3, epochs=1, verbose=0, shuffle=False)  # trace and warm up
-    start = time.perf_counter()
-    model.fit(data, steps_per_epoch=steps, epochs=1, verbose=0, shuffle=False)
-    return steps * batch_size / (time.perf_counter() - start)
+    try:
+        model = BUILDERS[model_name](size)
+        train = datasets.to_tf_dataset(
+            train_records, (size, size), 32, shuffle=True, seed=0, cache=True,
+            augment=default_augmenter(seed=0),
+        )  # fmt: skip
+        val = datasets.to_tf_dataset(val_records, (size, size), 32, cache=True)
+        if contender == "keras":
+            model.compile(
+                optimizer=keras.optimizers.Adam(1e-3),
+                loss="categorical_crossentropy",
+                metrics=["accuracy"],
+            )
+            model.fit(train, validation_data=val, epochs=1, verbose=0)
+            start = time.perf_counter()
+            history = model.fit(train, validation_data=val, epochs=epochs, verbose=0)
+        else:
+            options = {
+                "steps_per_execution=16": {"steps_per_execution": 16},
+                "XLA": {"jit_compile": True},
+            }.get(contender, {})
+            compile_classifier(model, **options)
+            with tempfile.TemporaryDirectory() as folder:
+                fit(model, train, val, epochs=1, checkpoint_dir=folder, verbose=0)
+                start = time.perf_counter()
+                history = fit(model, train, val, epochs=epochs, patience=epochs,
+                              checkpoint_dir=folder, verbose=0)  # fmt: skip
+        seconds = time.perf_counter() - start
+    finally:
+        keras.mixed_precision.set_global_policy("float32")
+    return len(train_records) * epochs / seconds, history.history["val_loss"][-1]
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--size", type=int, default=224)
-    parser.add_argument("--batch-size", type=int, default=32)
-    parser.add_argument("--steps", type=int, default=10)
+    parser.add_argument("--sizes", type=int, nargs="+", default=[128, 224])
+    parser.add_argument("--models", nargs="+", default=list(BUILDERS), choices=list(BUILDERS))
+    parser.add_argument("--patients", type=int, default=150)
+    parser.add_argument("--epochs", type=int, default=2)
+    parser.add_argument("--repeats", type=int, default=3)
     args = parser.parse_args()
-    shape = (args.size, args.size, 3)
-    print(
-        f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} CPU cores, "
-        f"TensorFlow {tf.__version__}, Keras {keras.__version__}, "
-        f"GPUs: {len(tf.config.list_physical_devices('GPU'))}"
-    )
-    print(f"input {shape}, batch {args.batch_size}, {args.steps} timed steps after 3 warm-up steps")
-    print(f"{'model':<22}{'img/s':>10}{'img/s XLA':>12}{'XLA / plain':>13}")
-    for name, build in BUILDERS.items():
-        plain = images_per_second(build, shape, args.batch_size, args.steps, jit_compile=False)
-        xla = images_per_second(build, shape, args.batch_size, args.steps, jit_compile=True)
-        print(f"{name:<22}{plain:>10.1f}{xla:>12.1f}{xla / plain:>13.2f}")
+    with tempfile.TemporaryDirectory() as folder:
+        root = datasets.make_synthetic(folder, args.patients, (256, 160), seed=0)
+        records = datasets.read_mini_ddsm(root, labels="breast")
+        train, val, _ = datasets.split_by_patient(records, 0.15, 0.15, seed=0)
+        print(
+            f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} CPU "
+            f"cores, TensorFlow {tf.__version__}, Keras {keras.__version__}, "
+            f"GPUs: {len(tf.config.list_physical_devices('GPU'))}"
+        )
+        print(
+            f"{len(train)} training and {len(val)} validation images, batch 32, 1 warm-up + "
+            f"{args.epochs} timed epochs, median (range) of {args.repeats} alternating runs"
+        )
+        print(f"{'model':<10}{'px':>4}  {'contender':<24}{'img/s':>7}  {'range':<13}"
+              f"{'x keras':>8}{'val loss':>10}")  # fmt: skip
+        for model_name in args.models:
+            for size in args.sizes:
+                speeds = {c: [] for c in CONTENDERS}
+                losses = {c: [] for c in CONTENDERS}
+                for _ in range(args.repeats):
+                    for contender in CONTENDERS:
+                        speed, loss = run(contender, model_name, size, (train, val), args.epochs)
+                        speeds[contender].append(speed)
+                        losses[contender].append(loss)
+                base = statistics.median(speeds["keras"])
+                for contender in CONTENDERS:
+                    median = statistics.median(speeds[contender])
+                    low, high = min(speeds[contender]), max(speeds[contender])
+                    print(
+                        f"{model_name:<10}{size:>4}  {contender:<24}{median:>7.1f}  "
+                        f"{f'{low:.0f}-{high:.0f}':<13}{median / base:>8.2f}"
+                        f"{statistics.median(losses[contender]):>10.4f}",
+                        flush=True,
+                    )
 
 
 if __name__ == "__main__":

@@ -331,6 +331,7 @@ def compile_classifier(
     learning_rate: float = 1e-3,
     decay_steps: int | None = None,
     jit_compile: bool | str = "auto",
+    steps_per_execution: int = 1,
 ) -> keras.Model:
     """Compile a classifier the way the thesis trains it, with the metrics that matter.
 
@@ -351,6 +352,11 @@ def compile_classifier(
     jit_compile
         Compile train steps with XLA: ``True``, ``False`` or ``"auto"`` (Keras's choice: on
         for GPUs, off on CPU-only machines). See ``benchmarks/training.py`` for its effect.
+    steps_per_execution
+        Train steps run per call into TensorFlow. Larger values cut Python's per-step overhead,
+        which counts on a GPU or TPU with small models; on a CPU the step's arithmetic
+        dominates and it gains nothing measurable (``docs/performance.md``). It does not change
+        what the model learns; callbacks' per-batch hooks then run every that many steps.
 
     Returns
     -------
@@ -384,5 +390,6 @@ def compile_classifier(
             Specificity(num_classes=num_classes),
         ],
         jit_compile=jit_compile,
+        steps_per_execution=steps_per_execution,
     )
     return model
