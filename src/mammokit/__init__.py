@@ -17,7 +17,7 @@ from typing import TYPE_CHECKING
 
 from mammokit.errors import MammokitError
 
-__version__ = "0.1.0"
+__version__ = "0.2.0.dev0"
 
 _SUBMODULES = (
     "datasets",
