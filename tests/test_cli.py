@@ -27,7 +27,7 @@ def test_the_registry_drives_train_help(capsys):
 
 def test_an_option_of_another_model_is_refused(synthetic_root, tmp_path, capsys):
     status = main(["train", str(synthetic_root), "--out", str(tmp_path), "--alpha", "0.5"])
-    assert status == 2
+    assert status == 2  # a usage error, as argparse's own
     assert "--alpha does not apply to --model cnn" in capsys.readouterr().err
 
 
@@ -84,10 +84,10 @@ def test_evaluate_a_saved_model_on_the_test_split(trained, tmp_path, capsys):
     assert "accuracy" in capsys.readouterr().out
 
 
-def test_library_errors_become_one_line_and_status_2(tmp_path, capsys):
+def test_library_errors_become_one_line_and_status_1(tmp_path, capsys):
     not_a_model = tmp_path / "model.keras"
     not_a_model.write_text("text")
-    assert main(["evaluate", str(not_a_model), str(tmp_path)]) == 2
+    assert main(["evaluate", str(not_a_model), str(tmp_path)]) == 1
     err = capsys.readouterr().err
     assert err.startswith("mammokit: error:") and "model.keras" in err
 
@@ -162,3 +162,24 @@ def test_a_task_trains_evaluates_and_predicts_with_its_class_names(
     assert main(["predict", str(out / "cnn.keras"), str(jpeg)]) == 0
     lines = capsys.readouterr().out.strip().splitlines()
     assert lines[0] == "image_path,predicted,p_NoCancer,p_Cancer" and len(lines) == 13
+
+
+def test_help_shows_defaults_and_the_exit_statuses(capsys):
+    for command in ([], ["train"]):
+        with pytest.raises(SystemExit):
+            main([*command, "--help"])
+    text = " ".join(capsys.readouterr().out.split())
+    assert "Exit status: 0 success, 1 a data or model problem" in text
+    assert "--epochs EPOCHS most epochs to train (default: 30)" in text
+    assert "(default: None)" not in text
+
+
+def test_quiet_and_verbose_set_the_library_logger(tmp_path, capsys):
+    import logging
+
+    missing = str(tmp_path / "nowhere")
+    assert main(["-q", "train", missing]) == 1
+    assert logging.getLogger("mammokit").level == logging.WARNING
+    assert main(["-v", "train", missing]) == 1
+    assert logging.getLogger("mammokit").level == logging.DEBUG
+    assert "no such file or folder" in capsys.readouterr().err

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import logging
 import os
 import sys
 from collections.abc import Sequence
@@ -16,16 +17,29 @@ from mammokit.errors import MammokitError
 from mammokit.levels import LEVELS
 from mammokit.registry import MODELS, available_models, model_entry
 
+#: Exit statuses: success, a data or model problem the library reported, a usage error.
+EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
+#: ``--weights`` when not given: each model's own default (ImageNet for the backbones).
+_MODEL_DEFAULT = "model default"
+
+
+class _UsageError(MammokitError):
+    """A command-line option that does not fit the command (exit status 2, as argparse's)."""
+
 
 def _demo(args: argparse.Namespace) -> int:
     from mammokit.demo import DEFAULT, QUICK, run_demo
 
     report = run_demo(args.out, QUICK if args.quick else DEFAULT, seed=args.seed)
-    return 0 if report["models"] else 1
+    return EXIT_OK if report["models"] else EXIT_ERROR
 
 
 def _weights(value: str) -> str | None:
     return None if value.lower() == "none" else value
+
+
+def _weight_option(args: argparse.Namespace) -> dict:
+    return {} if args.weights == _MODEL_DEFAULT else {"weights": args.weights}
 
 
 def _model_options(args: argparse.Namespace) -> dict:
@@ -41,7 +55,7 @@ def _model_options(args: argparse.Namespace) -> dict:
     foreign = sorted(set(given) - own)
     if foreign:
         flags = ", ".join(f"--{name.replace('_', '-')}" for name in foreign)
-        raise MammokitError(f"{flags} does not apply to --model {args.model}")
+        raise _UsageError(f"{flags} does not apply to --model {args.model}")
     return given
 
 
@@ -79,7 +93,7 @@ def _train(args: argparse.Namespace) -> int:
         seed=args.seed,
     )
     entry = train_model(
-        args.model, train, val, test, out, args.model, config, weights=args.weights, **options
+        args.model, train, val, test, out, args.model, config, **_weight_option(args), **options
     )
     print(f"test accuracy {entry['accuracy']:.1%} after {entry['epochs']} epochs")
     print(f"model: {out / (args.model + '.keras')}; report: {out / (args.model + '_report.json')}")
@@ -187,7 +201,7 @@ def _export(args: argparse.Namespace) -> int:
         calibration = None
         if args.int8:
             if not args.calibration:
-                raise MammokitError("--int8 needs --calibration DATA (a dataset folder or CSV)")
+                raise _UsageError("--int8 needs --calibration DATA (a dataset folder or CSV)")
             from mammokit.datasets import load_records
 
             calibration = load_records(args.calibration)
@@ -302,9 +316,19 @@ def build_parser() -> argparse.ArgumentParser:
     parser = argparse.ArgumentParser(
         prog="mammokit",
         description="Mammogram classification on TensorFlow/Keras: data, models, explanations.",
+        epilog="Exit status: 0 success, 1 a data or model problem (named on stderr), 2 a usage "
+        "error.",
     )
     parser.add_argument("--version", action="version", version=f"mammokit {__version__}")
-    commands = parser.add_subparsers(dest="command", required=True, metavar="COMMAND")
+    loudness = parser.add_mutually_exclusive_group()
+    loudness.add_argument(
+        "-v", "--verbose", action="store_true",
+        help="also debug lines, and TensorFlow's own start-up and warning lines",
+    )  # fmt: skip
+    loudness.add_argument("-q", "--quiet", action="store_true", help="only warnings and errors")
+    commands = parser.add_subparsers(
+        dest="command", required=True, metavar="COMMAND", parser_class=_Parser
+    )
 
     demo = commands.add_parser(
         "demo",
@@ -315,7 +339,7 @@ def build_parser() -> argparse.ArgumentParser:
             "explain test images with Grad-CAM."
         ),
     )
-    demo.add_argument("--out", default="demo-out", help="output folder (default: demo-out)")
+    demo.add_argument("--out", default="demo-out", help="output folder")
     demo.add_argument("--seed", type=int, default=0, help="seed of data, split and training")
     demo.add_argument(
         "--quick", action="store_true", help="tiny sizes for a smoke test (seconds, low accuracy)"
@@ -346,26 +370,35 @@ def build_parser() -> argparse.ArgumentParser:
         ),
     )
     train.add_argument("--out", default="mammokit-run", help="output folder")
-    train.add_argument("--epochs", type=int, default=30)
+    train.add_argument("--epochs", type=int, default=30, help="most epochs to train")
     train.add_argument("--patience", type=int, default=5, help="early-stopping patience")
     train.add_argument(
-        "--image-size", type=int, default=None, help="square input size (default: the model's)"
-    )
-    train.add_argument("--batch-size", type=int, default=32)
-    train.add_argument("--learning-rate", type=float, default=1e-3)
+        "--image-size", type=int, default=None,
+        help="square input size in pixels (default: the model's, e.g. 224 for mobilenet)",
+    )  # fmt: skip
+    train.add_argument("--batch-size", type=int, default=32, help="images per training step")
+    train.add_argument("--learning-rate", type=float, default=1e-3, help="Adam's learning rate")
     train.add_argument(
         "--weights",
         type=_weights,
-        default=None,
-        help="'imagenet', a local weights file, or 'none' (default) for random weights",
+        default=_MODEL_DEFAULT,
+        help="'imagenet', a local weights file, or 'none' for random weights; by default each "
+        "model's own: ImageNet for the backbones (downloaded once), random for cnn",
     )
     _add_model_options(train)
-    train.add_argument("--variant", default="jpeg8", choices=["jpeg8", "png16"])
+    train.add_argument(
+        "--variant", default="jpeg8", choices=["jpeg8", "png16"], help="Mini-DDSM image variant"
+    )
     _add_label_options(train)
-    train.add_argument("--val-size", type=float, default=0.15)
-    train.add_argument("--test-size", type=float, default=0.15)
-    train.add_argument("--augment", action=argparse.BooleanOptionalAction, default=True)
-    train.add_argument("--seed", type=int, default=0)
+    train.add_argument(
+        "--val-size", type=float, default=0.15, help="share of patients for validation"
+    )
+    train.add_argument("--test-size", type=float, default=0.15, help="share of patients for test")
+    train.add_argument(
+        "--augment", action=argparse.BooleanOptionalAction, default=True,
+        help="flip, rotate, zoom, contrast and brightness while training",
+    )  # fmt: skip
+    train.add_argument("--seed", type=int, default=0, help="seed of split, weights and order")
     train.set_defaults(handler=_train)
 
     evaluate = commands.add_parser(
@@ -377,8 +410,10 @@ def build_parser() -> argparse.ArgumentParser:
     evaluate.add_argument("data", help="dataset download, folder of class folders, or records CSV")
     evaluate.add_argument("--out", default="mammokit-eval", help="output folder")
     evaluate.add_argument("--name", default="evaluation", help="prefix of the output files")
-    evaluate.add_argument("--batch-size", type=int, default=32)
-    evaluate.add_argument("--variant", default="jpeg8", choices=["jpeg8", "png16"])
+    evaluate.add_argument("--batch-size", type=int, default=32, help="images per prediction step")
+    evaluate.add_argument(
+        "--variant", default="jpeg8", choices=["jpeg8", "png16"], help="Mini-DDSM image variant"
+    )
     _add_label_options(evaluate, evaluating=True)
     evaluate.add_argument(
         "--level",
@@ -408,7 +443,7 @@ def build_parser() -> argparse.ArgumentParser:
     explain.add_argument("model", help="a .keras model file")
     explain.add_argument("images", nargs="+", help="image files")
     explain.add_argument("--out", default="mammokit-explain", help="output folder")
-    explain.add_argument("--method", default=DEFAULT_METHOD, choices=METHODS)
+    explain.add_argument("--method", default=DEFAULT_METHOD, choices=METHODS, help="CAM method")
     explain.add_argument("--class-index", type=int, default=None, help="default: predicted class")
     explain.add_argument("--layer", default=None, help="default: last convolutional layer")
     explain.add_argument("--opacity", type=float, default=0.4, help="heatmap opacity, 0 to 1")
@@ -424,7 +459,9 @@ def build_parser() -> argparse.ArgumentParser:
         "the preprocessing next to the exported file.",
     )
     export.add_argument("model", help="a .keras model file")
-    export.add_argument("--format", required=True, choices=["tflite", "onnx", "saved_model"])
+    export.add_argument(
+        "--format", required=True, choices=["tflite", "onnx", "saved_model"], help="target format"
+    )
     export.add_argument("--out", default=None, help="output path (default: next to the model)")
     export.add_argument("--int8", action="store_true", help="TFLite full-integer quantization")
     export.add_argument("--calibration", default=None, help="dataset or CSV for --int8")
@@ -437,20 +474,56 @@ def build_parser() -> argparse.ArgumentParser:
     predict.add_argument("model", help="a .keras, .tflite or .onnx file")
     predict.add_argument("inputs", nargs="+", help="image files and/or folders")
     predict.add_argument("--csv", default=None, help="write predictions to this CSV")
-    predict.add_argument("--batch-size", type=int, default=32)
+    predict.add_argument("--batch-size", type=int, default=32, help="images per prediction step")
     predict.set_defaults(handler=_predict)
     return parser
 
 
+class _HelpFormatter(argparse.ArgumentDefaultsHelpFormatter):
+    """Shows each option's default, unless it has none or its help already says it."""
+
+    def _get_help_string(self, action: argparse.Action) -> str | None:
+        if action.default is None or "default" in (action.help or ""):
+            return action.help
+        return super()._get_help_string(action)
+
+
+class _Parser(argparse.ArgumentParser):
+    """Subcommand parsers: every option's default shown in its help."""
+
+    def __init__(self, *args, **kwargs) -> None:
+        kwargs.setdefault("formatter_class", _HelpFormatter)
+        super().__init__(*args, **kwargs)
+
+
+def _set_up_logging(args: argparse.Namespace) -> None:
+    """Progress lines of the library to standard output; TensorFlow's C++ lines silenced."""
+    # before TensorFlow is first imported (the commands import it lazily)
+    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "0" if args.verbose else "3")
+    logger = logging.getLogger("mammokit")
+    if not any(getattr(h, "_mammokit_cli", False) for h in logger.handlers):
+        handler = logging.StreamHandler(sys.stdout)
+        handler.setFormatter(logging.Formatter("%(message)s"))
+        handler._mammokit_cli = True
+        logger.addHandler(handler)
+    logger.setLevel(
+        logging.DEBUG if args.verbose else logging.WARNING if args.quiet else logging.INFO
+    )
+    logger.propagate = False
+
+
 def main(argv: Sequence[str] | None = None) -> int:
-    """Run the ``mammokit`` command; returns the exit status."""
-    os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "2")
+    """Run the ``mammokit`` command; returns the exit status (:data:`EXIT_OK`, ...)."""
     args = build_parser().parse_args(argv)
+    _set_up_logging(args)
     try:
         return args.handler(args)
+    except _UsageError as err:
+        print(f"mammokit {args.command}: error: {err}", file=sys.stderr)
+        return EXIT_USAGE
     except MammokitError as err:
         print(f"mammokit: error: {err}", file=sys.stderr)
-        return 2
+        return EXIT_ERROR
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -14,6 +14,7 @@ what case labels cost.
 from __future__ import annotations
 
 import json
+import logging
 import os
 import time
 from collections.abc import Callable
@@ -62,7 +63,7 @@ def run_demo(
     out_dir: str | os.PathLike,
     config: DemoConfig = DEFAULT,
     seed: int = 0,
-    log: Callable[[str], None] = print,
+    log: Callable[[str], None] | None = None,
     verbose: int | str = "auto",
 ) -> dict:
     """Generate synthetic mammograms, train the CNN and MobileNet, evaluate, explain.
@@ -83,7 +84,9 @@ def run_demo(
     seed
         Seed of the data, the split and the weight initialisation.
     log
-        Where progress lines go.
+        Where progress lines go; default the ``mammokit`` logger at INFO level (the
+        ``mammokit`` command shows them; in Python, ``logging.basicConfig(level="INFO")`` or
+        ``log=print``).
     verbose
         Keras verbosity for training (``"auto"`` shows progress bars).
 
@@ -98,6 +101,8 @@ def run_demo(
     from mammokit import datasets, explain
     from mammokit.experiment import TrainConfig, train_model
     from mammokit.models import load_model
+
+    log = log or logging.getLogger("mammokit").info
 
     out = Path(out_dir)
     out.mkdir(parents=True, exist_ok=True)
