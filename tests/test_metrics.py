@@ -155,3 +155,20 @@ def test_the_bootstrap_is_quiet_when_output_is_not_a_terminal(capsys, monkeypatc
     evaluation_report(truth, rng.dirichlet(np.ones(3), 200), ["a", "b", "c"], n_bootstrap=50)
     captured = capsys.readouterr()
     assert captured.out == "" and captured.err == ""
+
+
+def test_report_table_holds_every_value_and_interval_of_the_report():
+    from mammokit.metrics import report_table
+
+    rng = np.random.default_rng(1)
+    truth = rng.integers(0, 3, 120)
+    report = evaluation_report(truth, rng.dirichlet(np.ones(3), 120), ["a", "b", "c"],
+                               n_bootstrap=40)  # fmt: skip
+    table = report_table(report)
+    assert list(table.index) == ["a", "b", "c", "macro"]
+    assert table.loc["b", "sensitivity"] == report["per_class"]["b"]["sensitivity"]
+    assert [table.loc["c", "auc_low"], table.loc["c", "auc_high"]] == (
+        report["per_class"]["c"]["auc_ci"]
+    )
+    assert table.loc[["a", "b", "c"], "support"].sum() == 120
+    assert (table["sensitivity_low"] <= table["sensitivity_high"]).all()

@@ -38,9 +38,11 @@ __all__ = [
     "Sensitivity",
     "Specificity",
     "aggregate_predictions",
+    "confusion_display",
     "evaluation_report",
     "level_report",
     "plot_confusion_matrix",
+    "report_table",
     "sensitivity_specificity",
 ]
 
@@ -340,6 +342,58 @@ def _operating_point(is_positive: np.ndarray, score: np.ndarray, name: str, targ
         "sensitivity": float(tpr[index]),
         "specificity": float(1.0 - fpr[index]),
     }
+
+
+def report_table(report: dict) -> pd.DataFrame:
+    """An :func:`evaluation_report` as a table: one row per class and a ``macro`` row.
+
+    Columns ``sensitivity``, ``specificity``, ``precision``, ``auc`` and the bounds of each
+    95% interval (``sensitivity_low``, ``sensitivity_high``...), and ``support``; a notebook
+    shows it as a table, ``.to_csv``/``.to_latex`` write it out.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> prob = np.array([[0.9, 0.1], [0.3, 0.7], [0.2, 0.8], [0.6, 0.4]])
+    >>> table = report_table(evaluation_report([0, 1, 1, 1], prob, ["Normal", "Cancer"],
+    ...                                        n_bootstrap=0))
+    >>> table[["sensitivity", "specificity", "support"]]
+            sensitivity  specificity  support
+    Normal     1.000000     0.666667        1
+    Cancer     0.666667     1.000000        3
+    macro      0.833333     0.833333        4
+    """
+    keys = ("sensitivity", "specificity", "precision", "auc")
+    rows = {}
+    for name, entry in {**report["per_class"], "macro": report["macro"]}.items():
+        row = {}
+        for key in keys:
+            row[key] = np.nan if entry.get(key) is None else entry[key]
+            bounds = entry.get(f"{key}_ci") or (np.nan, np.nan)
+            row[f"{key}_low"], row[f"{key}_high"] = bounds
+        row["support"] = entry.get("support", report["n"])
+        rows[name] = row
+    return pd.DataFrame.from_dict(rows, orient="index")
+
+
+def confusion_display(report: dict):
+    """scikit-learn's ``ConfusionMatrixDisplay`` of an :func:`evaluation_report`.
+
+    Call ``.plot()`` on it (e.g. in a notebook); :func:`plot_confusion_matrix` draws counts
+    and row shares together instead.
+
+    Examples
+    --------
+    >>> display = confusion_display({"confusion_matrix": [[3, 1], [0, 4]],
+    ...                              "class_names": ["Normal", "Cancer"]})
+    >>> display.confusion_matrix.tolist(), list(display.display_labels)
+    ([[3, 1], [0, 4]], ['Normal', 'Cancer'])
+    """
+    from sklearn.metrics import ConfusionMatrixDisplay
+
+    return ConfusionMatrixDisplay(
+        np.asarray(report["confusion_matrix"]), display_labels=report["class_names"]
+    )
 
 
 def plot_confusion_matrix(
