@@ -171,4 +171,6 @@ def test_report_table_holds_every_value_and_interval_of_the_report():
         report["per_class"]["c"]["auc_ci"]
     )
     assert table.loc[["a", "b", "c"], "support"].sum() == 120
-    assert (table["sensitivity_low"] <= table["sensitivity_high"]).all()
+    classes = table.loc[["a", "b", "c"]]
+    assert (classes["sensitivity_low"] <= classes["sensitivity_high"]).all()
+    assert table.loc["macro", ["sensitivity_low", "sensitivity_high"]].isna().all()  # none given
