@@ -24,6 +24,8 @@ def test_mkdocs_build_is_strict_clean(tmp_path):
     assert result.returncode == 0, result.stderr[-3000:]
     page = (tmp_path / "site" / "modules" / "explain" / "index.html").read_text()
     assert "localization_scores" in page and "argparse" in page  # text and the included example
+    notebook = (tmp_path / "site" / "quickstart" / "index.html").read_text()
+    assert notebook.count("data:image/png") >= 3 and "report_table" in notebook
     api = (tmp_path / "site" / "api" / "datasets" / "index.html").read_text()
     assert "split_by_patient" in api and "patient" in api
 

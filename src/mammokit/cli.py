@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import logging
 import os
 import sys
@@ -496,10 +497,39 @@ class _Parser(argparse.ArgumentParser):
         super().__init__(*args, **kwargs)
 
 
+@contextlib.contextmanager
+def _native_stderr_silenced():
+    """Standard error at the file-descriptor level sent to the null device for a while.
+
+    TensorFlow 2.19 and later print their C++ start-up lines (oneDNN, CUDA probing, "failed
+    call to cuInit" on a CPU-only machine) whatever ``TF_CPP_MIN_LOG_LEVEL`` says
+    (tensorflow/tensorflow#100442); Python's own ``sys.stderr`` is untouched.
+    """
+    sys.stderr.flush()
+    saved = os.dup(2)
+    try:
+        with open(os.devnull, "w") as null:
+            os.dup2(null.fileno(), 2)
+            yield
+    finally:
+        os.dup2(saved, 2)
+        os.close(saved)
+
+
+def _load_tensorflow_quietly() -> None:
+    """Import TensorFlow and probe its devices with its start-up lines silenced."""
+    with _native_stderr_silenced():
+        import tensorflow as tf
+
+        tf.config.list_physical_devices()
+
+
 def _set_up_logging(args: argparse.Namespace) -> None:
     """Progress lines of the library to standard output; TensorFlow's C++ lines silenced."""
     # before TensorFlow is first imported (the commands import it lazily)
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "0" if args.verbose else "3")
+    if not args.verbose:
+        _load_tensorflow_quietly()
     logger = logging.getLogger("mammokit")
     if not any(getattr(h, "_mammokit_cli", False) for h in logger.handlers):
         handler = logging.StreamHandler(sys.stdout)

@@ -9,7 +9,9 @@ prepared the way the training pipeline prepared them.
 
 from __future__ import annotations
 
+import contextlib
 import json
+import logging
 import os
 import tempfile
 import warnings
@@ -133,7 +135,7 @@ def to_tflite(
     if quantize == "int8" and representative_data is None:
         raise MammokitError("int8 quantization needs representative_data (images or records)")
     path = Path(path)
-    with tempfile.TemporaryDirectory() as folder:
+    with tempfile.TemporaryDirectory() as folder, _tensorflow_logs_at(logging.WARNING):
         model.export(
             folder, format="tf_saved_model", verbose=False, input_signature=_signature(model)
         )
@@ -151,6 +153,18 @@ def to_tflite(
     path.write_bytes(content)
     _write_sidecar(path, {**_serving_config(model), "quantize": quantize})
     return path
+
+
+@contextlib.contextmanager
+def _tensorflow_logs_at(level: int):
+    """TensorFlow's Python logger at ``level`` for a while ("Assets written to ..." is INFO)."""
+    tf_logger = logging.getLogger("tensorflow")
+    previous = tf_logger.level
+    tf_logger.setLevel(max(level, previous))
+    try:
+        yield
+    finally:
+        tf_logger.setLevel(previous)
 
 
 def _calibration_images(
