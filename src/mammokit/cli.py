@@ -151,11 +151,10 @@ def _evaluate(args: argparse.Namespace) -> int:
 def _explain(args: argparse.Namespace) -> int:
     import csv
 
-    import cv2
     import numpy as np
 
     from mammokit.datasets.pipeline import prepare_example, resolve_preprocess, side_from_name
-    from mammokit.explain import grad_cam, overlay
+    from mammokit.explain import explanation_figure, grad_cam
     from mammokit.intensity import read_scaled
     from mammokit.models import load_model, model_info
 
@@ -178,9 +177,12 @@ def _explain(args: argparse.Namespace) -> int:
         batch = np.repeat(image[np.newaxis, ..., np.newaxis], channels, axis=-1)
         probabilities = model.predict(batch, verbose=0)[0]
         heatmap = grad_cam(model, batch, args.class_index, args.layer, args.method)[0]
-        picture = overlay(shown, heatmap, opacity=opacity)
+        figure = explanation_figure(
+            shown, heatmap, probabilities, classes, args.class_index, Path(path).name,
+            args.method, opacity,
+        )  # fmt: skip
         target = out / f"{Path(path).stem}_{args.method.replace('+', 'p')}.png"
-        cv2.imwrite(str(target), cv2.cvtColor(picture, cv2.COLOR_RGB2BGR))
+        figure.savefig(target, dpi=150)
         predicted = classes[int(np.argmax(probabilities))]
         rows.append([path, predicted, *(f"{p:.6f}" for p in probabilities), str(target)])
         print(f"{path}: {predicted} ({probabilities.max():.1%}) -> {target}")

@@ -25,6 +25,7 @@ from mammokit.errors import MammokitError
 __all__ = [
     "DEFAULT_METHOD",
     "METHODS",
+    "explanation_figure",
     "find_last_conv_layer",
     "grad_cam",
     "localization_scores",
@@ -306,6 +307,78 @@ def overlay(
     heat = np.round(np.clip(heat, 0.0, 1.0) * 255).astype(np.uint8)
     colours = cv2.cvtColor(cv2.applyColorMap(heat, colormap), cv2.COLOR_BGR2RGB)
     return cv2.addWeighted(rgb, 1.0 - opacity, colours, opacity, 0.0)
+
+
+def explanation_figure(
+    image: np.ndarray,
+    heatmap: np.ndarray,
+    probabilities: Sequence[float],
+    class_names: Sequence[str],
+    explained: int | None = None,
+    title: str | None = None,
+    method: str = DEFAULT_METHOD,
+    opacity: float = 0.4,
+):
+    """The image beside its heatmap overlay, a colour bar and the class probabilities.
+
+    Parameters
+    ----------
+    image
+        The image as the model saw it before resizing (e.g. the breast crop), any bit depth.
+    heatmap
+        ``(h, w)`` map in [0, 1] from :func:`grad_cam`.
+    probabilities
+        The model's probability of each class.
+    class_names
+        The class of each probability.
+    explained
+        Index of the class the heatmap explains; default the predicted one.
+    title
+        First caption line, e.g. the file name.
+    method
+        The CAM method's name, for the caption.
+    opacity
+        Weight of the heatmap colours.
+
+    Returns
+    -------
+    matplotlib.figure.Figure
+        Save it with ``figure.savefig(path)``; a notebook shows it inline.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> figure = explanation_figure(np.zeros((40, 24), np.uint8), np.eye(8), [0.2, 0.8],
+    ...                             ["Benign", "Malignant"], title="case 1")
+    >>> figure.axes[1].get_title()
+    'gradcam of Malignant'
+    """
+    import matplotlib.cm
+    from matplotlib.colors import Normalize
+    from matplotlib.figure import Figure
+
+    probabilities = np.asarray(probabilities, dtype=np.float64)
+    if len(probabilities) != len(class_names):
+        raise MammokitError(f"{len(probabilities)} probabilities for {len(class_names)} classes")
+    predicted = int(np.argmax(probabilities))
+    explained = predicted if explained is None else int(explained)
+    shown = to_uint8(np.asarray(image))
+    height, width = shown.shape[:2]
+    figure = Figure(figsize=(2 * 3.2 * width / max(height, width) + 1.4, 4.4), layout="constrained")
+    plain, blended = figure.subplots(1, 2)
+    plain.imshow(shown, cmap="gray")
+    plain.set_title("image")
+    blended.imshow(overlay(shown, heatmap, opacity=opacity))
+    blended.set_title(f"{method} of {class_names[explained]}")
+    for axis in (plain, blended):
+        axis.axis("off")
+    scale = matplotlib.cm.ScalarMappable(Normalize(0.0, 1.0), cmap="jet")
+    figure.colorbar(scale, ax=blended, fraction=0.046, pad=0.04, label="relevance")
+    ranked = np.argsort(-probabilities)
+    shares = ", ".join(f"{class_names[i]} {probabilities[i]:.1%}" for i in ranked)
+    caption = f"predicted {class_names[predicted]}  ({shares})"
+    figure.suptitle(f"{title}\n{caption}" if title else caption, fontsize=10)
+    return figure
 
 
 def localization_scores(

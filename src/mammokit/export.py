@@ -25,6 +25,7 @@ import tensorflow as tf
 
 from mammokit.errors import MammokitError, ModelConfigError, ModelLoadError, require
 from mammokit.model_info import ModelInfo
+from mammokit.progress import progress_bar
 
 __all__ = ["Predictor", "read_serving_config", "to_onnx", "to_saved_model", "to_tflite"]
 
@@ -184,7 +185,12 @@ def _calibration_images(
             preprocess=resolve_preprocess(info.preprocess),
             intensity=info.intensity,
         )
-        return np.concatenate([images.numpy() for images, _ in batches])
+        chosen = []
+        with progress_bar(min(limit, len(data)), "calibration images", unit="image") as bar:
+            for images, _ in batches:
+                chosen.append(images.numpy())
+                bar.update(len(chosen[-1]))
+        return np.concatenate(chosen)
     images = np.asarray(data, dtype=np.float32)
     if images.ndim != 4 or images.shape[1:] != tuple(model.input_shape[1:]):
         raise MammokitError(
@@ -421,18 +427,21 @@ class Predictor:
         height, width, channels = self.input_shape
         sides = list(sides) if sides is not None else [side_from_name(p) for p in paths]
         outputs = []
-        for start in range(0, len(paths), batch_size):
-            chunk = range(start, min(start + batch_size, len(paths)))
-            images = np.stack(
-                [
-                    load_example(
-                        str(paths[i]), sides[i], (), (height, width), self._preprocess, intensity
-                    )[0]
-                    for i in chunk
-                ]
-            )
-            images = np.repeat(images[..., np.newaxis], channels, axis=-1)
-            outputs.append(self.predict(images))
+        with progress_bar(len(paths), "predicting", unit="image") as bar:
+            for start in range(0, len(paths), batch_size):
+                chunk = range(start, min(start + batch_size, len(paths)))
+                images = np.stack(
+                    [
+                        load_example(
+                            str(paths[i]), sides[i], (), (height, width), self._preprocess,
+                            intensity,
+                        )[0]
+                        for i in chunk
+                    ]
+                )  # fmt: skip
+                images = np.repeat(images[..., np.newaxis], channels, axis=-1)
+                outputs.append(self.predict(images))
+                bar.update(len(chunk))
         if not outputs:
             return np.zeros((0, len(self.class_names)), np.float32)
         return np.concatenate(outputs)

@@ -461,12 +461,16 @@ def _batched(
 
 
 def _validate_files(paths: list[str]) -> None:
+    from mammokit.progress import progress_bar
+
     problems = []
-    for path in paths:
-        try:
-            check_image_file(path)
-        except ImageReadError as err:
-            problems.append(str(err))
+    with progress_bar(len(paths), "checking files", unit="file") as bar:
+        for path in paths:
+            try:
+                check_image_file(path)
+            except ImageReadError as err:
+                problems.append(str(err))
+            bar.update(1)
     if problems:
         listed = "\n  ".join(problems[:20])
         more = f"\n  ... and {len(problems) - 20} more" if len(problems) > 20 else ""
