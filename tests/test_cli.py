@@ -174,12 +174,28 @@ def test_help_shows_defaults_and_the_exit_statuses(capsys):
     assert "(default: None)" not in text
 
 
-def test_quiet_and_verbose_set_the_library_logger(tmp_path, capsys):
+def test_quiet_and_verbose_set_the_library_logger_while_the_command_runs(tmp_path, capsys):
     import logging
 
-    missing = str(tmp_path / "nowhere")
-    assert main(["-q", "train", missing]) == 1
-    assert logging.getLogger("mammokit").level == logging.WARNING
-    assert main(["-v", "train", missing]) == 1
-    assert logging.getLogger("mammokit").level == logging.DEBUG
+    import mammokit.cli as cli
+
+    logger = logging.getLogger("mammokit")
+    before = (logger.level, logger.propagate, list(logger.handlers))
+    seen = []
+
+    def command(args):
+        seen.append(logger.getEffectiveLevel())
+        logger.info("progress line")
+        return 0
+
+    parser_args = {"-q": logging.WARNING, "-v": logging.DEBUG, None: logging.INFO}
+    for flag, level in parser_args.items():
+        args = cli.build_parser().parse_args([*([flag] if flag else []), "demo"])
+        args.handler = command
+        with cli._logging_for(args):
+            args.handler(args)
+        assert seen[-1] == level
+    assert capsys.readouterr().out.count("progress line") == 2  # not with -q
+    assert (logger.level, logger.propagate, list(logger.handlers)) == before
+    assert main(["-q", "train", str(tmp_path / "nowhere")]) == 1
     assert "no such file or folder" in capsys.readouterr().err

@@ -526,30 +526,40 @@ def _load_tensorflow_quietly() -> None:
         tf.config.list_physical_devices()
 
 
-def _set_up_logging(args: argparse.Namespace) -> None:
-    """Progress lines of the library to standard output; TensorFlow's C++ lines silenced."""
+@contextlib.contextmanager
+def _logging_for(args: argparse.Namespace):
+    """Progress lines of the library to standard output while a command runs.
+
+    TensorFlow's C++ start-up lines are silenced unless ``-v``. The ``mammokit`` logger is
+    restored afterwards, so calling :func:`main` from Python leaves logging as it found it.
+    """
     # before TensorFlow is first imported (the commands import it lazily)
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "0" if args.verbose else "3")
     if not args.verbose:
         _load_tensorflow_quietly()
     logger = logging.getLogger("mammokit")
-    if not any(getattr(h, "_mammokit_cli", False) for h in logger.handlers):
-        handler = logging.StreamHandler(sys.stdout)
-        handler.setFormatter(logging.Formatter("%(message)s"))
-        handler._mammokit_cli = True
-        logger.addHandler(handler)
+    saved = (logger.level, logger.propagate)
+    handler = logging.StreamHandler(sys.stdout)
+    handler.setFormatter(logging.Formatter("%(message)s"))
+    logger.addHandler(handler)
     logger.setLevel(
         logging.DEBUG if args.verbose else logging.WARNING if args.quiet else logging.INFO
     )
     logger.propagate = False
+    try:
+        yield logger
+    finally:
+        logger.removeHandler(handler)
+        logger.setLevel(saved[0])
+        logger.propagate = saved[1]
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Run the ``mammokit`` command; returns the exit status (:data:`EXIT_OK`, ...)."""
     args = build_parser().parse_args(argv)
-    _set_up_logging(args)
     try:
-        return args.handler(args)
+        with _logging_for(args):
+            return args.handler(args)
     except _UsageError as err:
         print(f"mammokit {args.command}: error: {err}", file=sys.stderr)
         return EXIT_USAGE
