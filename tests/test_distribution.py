@@ -56,7 +56,7 @@ def test_the_wheel_is_licensed_typed_and_versioned(dist):
     assert "License-Expression: Apache-2.0" in text
     assert f"Version: {mammokit.__version__}" in text
     assert not any(n.startswith("tests/") for n in names)
-    assert "Requires-Dist: keras<4,>=3.8" in text
+    assert "Requires-Dist: keras<4,>=3.9" in text
 
 
 def test_the_sdist_carries_what_its_tests_need(dist):

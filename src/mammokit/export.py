@@ -10,6 +10,7 @@ prepared the way the training pipeline prepared them.
 from __future__ import annotations
 
 import contextlib
+import io
 import json
 import logging
 import os
@@ -83,11 +84,17 @@ def to_saved_model(model: keras.Model, path: str | os.PathLike) -> Path:
     True
     """
     path = Path(path)
-    model.export(
-        str(path), format="tf_saved_model", verbose=False, input_signature=_signature(model)
-    )
+    _export_saved_model(model, path)
     _write_sidecar(path, _serving_config(model))
     return path
+
+
+def _export_saved_model(model: keras.Model, folder: str | os.PathLike) -> None:
+    """``model.export`` without its printout (Keras 3.9 prints despite ``verbose=False``)."""
+    with _tensorflow_logs_at(logging.WARNING), contextlib.redirect_stdout(io.StringIO()):
+        model.export(
+            str(folder), format="tf_saved_model", verbose=False, input_signature=_signature(model)
+        )
 
 
 def to_tflite(
@@ -137,9 +144,7 @@ def to_tflite(
         raise MammokitError("int8 quantization needs representative_data (images or records)")
     path = Path(path)
     with tempfile.TemporaryDirectory() as folder, _tensorflow_logs_at(logging.WARNING):
-        model.export(
-            folder, format="tf_saved_model", verbose=False, input_signature=_signature(model)
-        )
+        _export_saved_model(model, folder)
         converter = tf.lite.TFLiteConverter.from_saved_model(folder)
         if quantize == "float16":
             converter.optimizations = [tf.lite.Optimize.DEFAULT]

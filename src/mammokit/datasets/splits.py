@@ -114,10 +114,12 @@ def patient_folds(
 ) -> Iterator[tuple[pd.DataFrame, pd.DataFrame]]:
     """Yield the ``k`` ``(train, test)`` pairs of a cross-validation grouped by patient.
 
-    Every patient is in exactly one test part and never in a train part of the same fold;
-    labels are spread evenly over the folds (scikit-learn's ``StratifiedGroupKFold``, shuffled
-    with ``seed``). Split a validation part off each ``train`` with :func:`split_by_patient`
-    if the training needs one.
+    Every patient is in exactly one test part and never in a train part of the same fold.
+    Patients are stratified as :func:`split_by_patient` does, by their most severe label: each
+    class's patients, shuffled with ``seed``, are dealt to the fold holding the fewest of that
+    class (then the fewest patients), so every class is spread as evenly as its numbers allow
+    and the folds differ in size by at most one patient per class. Split a validation part off
+    each ``train`` with :func:`split_by_patient` if the training needs one.
 
     Parameters
     ----------
@@ -133,6 +135,12 @@ def patient_folds(
     tuple of pandas.DataFrame
         ``(train, test)``, each keeping the input's columns and ``attrs``.
 
+    Notes
+    -----
+    scikit-learn's ``StratifiedGroupKFold`` stratifies images, not patients, and how it
+    shuffles changed between the versions mammokit supports (1.3 left a class out of a fold
+    that 1.9 filled), so the folds are dealt here, the same on every installation.
+
     Examples
     --------
     >>> from mammokit.datasets.records import make_records
@@ -145,22 +153,35 @@ def patient_folds(
     ...     f"P{p}" for p in range(10))
     True
     """
-    from sklearn.model_selection import StratifiedGroupKFold
-
     check_records(records)
-    n_patients = records["patient_id"].nunique()
-    if not isinstance(k, int) or not 2 <= k <= n_patients:
-        raise DatasetError(f"k must be an integer from 2 to the {n_patients} patients, got {k!r}")
-    splitter = StratifiedGroupKFold(n_splits=k, shuffle=True, random_state=seed)
-    splits = splitter.split(records, label_indices(records), groups=records["patient_id"])
-    return _fold_parts(records, splits)
+    severity = pd.Series(label_indices(records), index=records.index)
+    patients = severity.groupby(records["patient_id"]).max().sort_index()
+    if not isinstance(k, int) or not 2 <= k <= len(patients):
+        raise DatasetError(
+            f"k must be an integer from 2 to the {len(patients)} patients, got {k!r}"
+        )
+    rng = np.random.default_rng(seed)
+    fold_of: dict = {}
+    sizes = np.zeros(k, dtype=np.int64)
+    for label in sorted(set(patients)):
+        members = sorted(patients.index[patients == label])
+        of_class = np.zeros(k, dtype=np.int64)
+        for i in rng.permutation(len(members)):
+            fold = int(np.lexsort((np.arange(k), sizes, of_class))[0])
+            fold_of[members[i]] = fold
+            of_class[fold] += 1
+            sizes[fold] += 1
+    assigned = records["patient_id"].map(fold_of).to_numpy()
+    return _fold_parts(records, assigned, k)
 
 
-def _fold_parts(records: pd.DataFrame, splits) -> Iterator[tuple[pd.DataFrame, pd.DataFrame]]:
-    for train_rows, test_rows in splits:
+def _fold_parts(
+    records: pd.DataFrame, assigned: np.ndarray, k: int
+) -> Iterator[tuple[pd.DataFrame, pd.DataFrame]]:
+    for fold in range(k):
         parts = []
-        for rows in (train_rows, test_rows):
-            part = records.iloc[rows].copy()
+        for rows in (assigned != fold, assigned == fold):
+            part = records[rows].copy()
             part.attrs = dict(records.attrs)
             parts.append(part)
         yield parts[0], parts[1]

@@ -93,8 +93,8 @@ class Classifier(keras.Model):
                 return strategy.experimental_local_results(value)[0]
             return value
 
-        for _, _, batches in iterator:
-            data_batch = keras.tree.map_structure(local, next(batches))
+        for step in iterator:  # (step, iterator) until Keras 3.10, (step, epoch, iterator) after
+            data_batch = keras.tree.map_structure(local, next(step[-1]))
             break
         with strategy.scope():
             self._symbolic_build(data_batch=data_batch)
