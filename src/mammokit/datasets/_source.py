@@ -100,6 +100,44 @@ def side_name(value: object) -> str:
     return {"L": "LEFT", "R": "RIGHT", "LEFT": "LEFT", "RIGHT": "RIGHT"}.get(text, "")
 
 
+def join_image_files(
+    table: pd.DataFrame,
+    group: str,
+    image: str,
+    folder: Path,
+    suffix: str,
+    table_path: Path,
+    on_missing: str,
+) -> tuple[pd.DataFrame, pd.Series, list[dict]]:
+    """Match the rows of a ``<group>/<image id>`` dataset's table to the files on disk.
+
+    Returns the rows with a file, their paths and the missing ones (``on_missing="skip"``; with
+    ``"raise"`` a missing file is an error naming it, as ``<folder>/<group>/<id><suffix>``).
+    """
+    from mammokit.io import DICOM_SUFFIXES, IMAGE_SUFFIXES
+
+    found = files_by_folder_and_stem(folder, DICOM_SUFFIXES + IMAGE_SUFFIXES)
+    keys = table[group].astype(str) + "/" + table[image].astype(str)
+    paths = keys.map(found)
+    absent = paths.isna().to_numpy()
+    reason = f"image listed in {table_path.name} is missing"
+    missing = [{"path": str(folder / f"{key}{suffix}"), "reason": reason} for key in keys[absent]]
+    skipped: list[dict] = []
+    handle_missing(missing, on_missing, table_path, skipped)
+    if absent.all():
+        raise DatasetError(f"{folder}: none of the images listed in {table_path} were found")
+    return table[~absent], paths[~absent], skipped
+
+
+def sides_from_letters(letters: pd.Series, source: str) -> pd.Series:
+    """``L``/``R`` as ``LEFT``/``RIGHT``; any other value is an error naming ``source``."""
+    sides = letters.map({"L": "LEFT", "R": "RIGHT"})
+    if sides.isna().any():
+        bad = letters[sides.isna()].unique()[:5].tolist()
+        raise DatasetError(f"{source}: laterality must be L or R, found {bad}")
+    return sides
+
+
 def files_by_folder_and_stem(folder: Path, suffixes: Sequence[str]) -> dict[str, str]:
     """``{"<parent folder>/<file stem>": path}`` of every file under ``folder`` with a suffix.
 

@@ -23,15 +23,14 @@ import pandas as pd
 from mammokit.datasets._source import (
     UNLABELLED,
     check_on_missing,
-    files_by_folder_and_stem,
-    handle_missing,
+    join_image_files,
     present_classes,
     read_csv,
     require_folder,
+    sides_from_letters,
 )
 from mammokit.datasets.records import make_records
 from mammokit.errors import DatasetError
-from mammokit.io import DICOM_SUFFIXES, IMAGE_SUFFIXES
 
 __all__ = ["RSNA_CLASSES", "read_rsna_screening"]
 
@@ -100,29 +99,16 @@ def read_rsna_screening(
     columns = _TRAIN_COLUMNS if split == "train" else _TEST_COLUMNS
     table = read_csv(table_path, columns, dtype={"patient_id": str, "image_id": str})
     folder = require_folder(images if images is not None else root / f"{split}_images")
-    found = files_by_folder_and_stem(folder, DICOM_SUFFIXES + IMAGE_SUFFIXES)
-    keys = table["patient_id"] + "/" + table["image_id"]
-    paths = keys.map(found)
-    absent = paths.isna().to_numpy()
-    missing = [
-        {"path": str(folder / f"{key}.dcm"), "reason": f"image listed in {split}.csv is missing"}
-        for key in keys[absent]
-    ]
-    skipped: list[dict] = []
-    handle_missing(missing, on_missing, table_path, skipped)
-    table, paths = table[~absent], paths[~absent]
-    if table.empty:
-        raise DatasetError(f"{folder}: none of the images listed in {table_path} were found")
+    table, paths, skipped = join_image_files(
+        table, "patient_id", "image_id", folder, ".dcm", table_path, on_missing
+    )
     rows = _columns(table, paths, split)
     classes = present_classes(RSNA_CLASSES, rows["label"]) if split == "train" else (UNLABELLED,)
     return make_records(rows.to_dict("records"), skipped, classes)
 
 
 def _columns(table: pd.DataFrame, paths: pd.Series, split: str) -> pd.DataFrame:
-    side = table["laterality"].map({"L": "LEFT", "R": "RIGHT"})
-    if side.isna().any():
-        bad = table.loc[side.isna(), "laterality"].unique()[:5].tolist()
-        raise DatasetError(f"{split}.csv: laterality must be L or R, found {bad}")
+    side = sides_from_letters(table["laterality"], f"{split}.csv")
     out = pd.DataFrame(
         {
             "image_path": paths.to_numpy(),

@@ -24,15 +24,14 @@ import pandas as pd
 
 from mammokit.datasets._source import (
     check_on_missing,
-    files_by_folder_and_stem,
-    handle_missing,
+    join_image_files,
     present_classes,
     read_csv,
     require_folder,
+    sides_from_letters,
 )
 from mammokit.datasets.records import make_records
 from mammokit.errors import DatasetError
-from mammokit.io import DICOM_SUFFIXES, IMAGE_SUFFIXES
 
 __all__ = ["VINDR_CLASSES", "read_vindr_mammo"]
 
@@ -120,22 +119,9 @@ def read_vindr_mammo(
     if unknown:
         raise DatasetError(f"{table_path}: unknown breast_birads {unknown}")
     folder = require_folder(images if images is not None else root / "images")
-    found = files_by_folder_and_stem(folder, DICOM_SUFFIXES + IMAGE_SUFFIXES)
-    keys = table["study_id"] + "/" + table["image_id"]
-    paths = keys.map(found)
-    absent = paths.isna().to_numpy()
-    missing = [
-        {
-            "path": str(folder / f"{key}.dicom"),
-            "reason": f"image listed in {_BREAST_TABLE} is missing",
-        }
-        for key in keys[absent]
-    ]
-    skipped: list[dict] = []
-    handle_missing(missing, on_missing, table_path, skipped)
-    table, paths = table[~absent], paths[~absent]
-    if table.empty:
-        raise DatasetError(f"{folder}: none of the images listed in {table_path} were found")
+    table, paths, skipped = join_image_files(
+        table, "study_id", "image_id", folder, ".dicom", table_path, on_missing
+    )
     rows = _columns(table, paths)
     findings_path = root / _FINDING_TABLE
     if findings_path.is_file():
@@ -145,10 +131,7 @@ def read_vindr_mammo(
 
 
 def _columns(table: pd.DataFrame, paths: pd.Series) -> pd.DataFrame:
-    side = table["laterality"].map({"L": "LEFT", "R": "RIGHT"})
-    if side.isna().any():
-        bad = table.loc[side.isna(), "laterality"].unique()[:5].tolist()
-        raise DatasetError(f"{_BREAST_TABLE}: laterality must be L or R, found {bad}")
+    side = sides_from_letters(table["laterality"], _BREAST_TABLE)
     return pd.DataFrame(
         {
             "image_path": paths.to_numpy(),
