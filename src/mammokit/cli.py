@@ -537,6 +537,10 @@ def _logging_for(args: argparse.Namespace):
     os.environ.setdefault("TF_CPP_MIN_LOG_LEVEL", "0" if args.verbose else "3")
     if not args.verbose:
         _load_tensorflow_quietly()
+    tf_logger = logging.getLogger("tensorflow")  # its retracing warnings are not the user's
+    tf_saved = tf_logger.level
+    if not args.verbose:
+        tf_logger.setLevel(logging.ERROR)
     logger = logging.getLogger("mammokit")
     saved = (logger.level, logger.propagate)
     handler = logging.StreamHandler(sys.stdout)
@@ -552,6 +556,7 @@ def _logging_for(args: argparse.Namespace):
         logger.removeHandler(handler)
         logger.setLevel(saved[0])
         logger.propagate = saved[1]
+        tf_logger.setLevel(tf_saved)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
