@@ -16,7 +16,13 @@ __all__ = ["Sensitivity", "Specificity"]
 
 
 class _ConfusionMetric(keras.metrics.Metric):
-    """Accumulates a confusion matrix over batches; subclasses read a rate from it."""
+    """Accumulates a confusion matrix over batches; subclasses read a rate from it.
+
+    A subclass names its rate (``_kind``, the default metric name) and says which counts make
+    it (``_fraction``).
+    """
+
+    _kind = ""
 
     def __init__(
         self,
@@ -25,6 +31,7 @@ class _ConfusionMetric(keras.metrics.Metric):
         name: str | None = None,
         **kwargs,
     ) -> None:
+        name = name or (self._kind if class_id is None else f"{self._kind}_{class_id}")
         super().__init__(name=name, **kwargs)
         self.class_id = class_id
         self.num_classes = None
@@ -63,11 +70,16 @@ class _ConfusionMetric(keras.metrics.Metric):
         if self.matrix is not None:
             self.matrix.assign(ops.zeros((self.num_classes, self.num_classes)))
 
-    def _rates(self, numerator, denominator):
-        rates = ops.divide_no_nan(numerator, denominator)
+    def result(self):
+        if self.matrix is None:  # nothing seen yet
+            return ops.convert_to_tensor(0.0)
+        rates = ops.divide_no_nan(*self._fraction(*self._counts()))
         if self.class_id is None:
             return ops.mean(rates)
         return rates[self.class_id]
+
+    def _fraction(self, true_positive, positives, false_positive, negatives):
+        raise NotImplementedError
 
     def _counts(self):
         true_positive = ops.diagonal(self.matrix)
@@ -105,17 +117,10 @@ class Sensitivity(_ConfusionMetric):
     0.5
     """
 
-    def __init__(
-        self, class_id: int | None = None, num_classes: int | None = None, name=None, **kwargs
-    ):
-        name = name or ("sensitivity" if class_id is None else f"sensitivity_{class_id}")
-        super().__init__(class_id, num_classes, name=name, **kwargs)
+    _kind = "sensitivity"
 
-    def result(self):
-        if self.matrix is None:  # nothing seen yet
-            return ops.convert_to_tensor(0.0)
-        true_positive, positives, _, _ = self._counts()
-        return self._rates(true_positive, positives)
+    def _fraction(self, true_positive, positives, false_positive, negatives):
+        return true_positive, positives
 
 
 @keras.saving.register_keras_serializable(package="mammokit")
@@ -141,15 +146,7 @@ class Specificity(_ConfusionMetric):
     0.6667
     """
 
-    def __init__(
-        self, class_id: int | None = None, num_classes: int | None = None, name=None, **kwargs
-    ):
-        name = name or ("specificity" if class_id is None else f"specificity_{class_id}")
-        super().__init__(class_id, num_classes, name=name, **kwargs)
+    _kind = "specificity"
 
-    def result(self):
-        if self.matrix is None:  # nothing seen yet
-            return ops.convert_to_tensor(0.0)
-        _, _, false_positive, negatives = self._counts()
-        true_negative = negatives - false_positive
-        return self._rates(true_negative, negatives)
+    def _fraction(self, true_positive, positives, false_positive, negatives):
+        return negatives - false_positive, negatives
