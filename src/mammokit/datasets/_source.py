@@ -39,7 +39,7 @@ def read_excel(path: Path, columns: Sequence[str] = (), **kwargs) -> pd.DataFram
     return require_columns(table, columns, path)
 
 
-def require_columns(table: pd.DataFrame, columns: Iterable[str], path: Path) -> pd.DataFrame:
+def require_columns(table: pd.DataFrame, columns: Iterable[str], path: Path | str) -> pd.DataFrame:
     missing = [c for c in columns if c not in table.columns]
     if missing:
         raise DatasetError(f"{path}: missing column(s) {missing}; found {list(table.columns)}")

@@ -31,6 +31,7 @@ from mammokit.datasets._source import (
     handle_missing,
     present_classes,
     read_csv,
+    require_columns,
     require_folder,
     walk_files,
 )
@@ -161,7 +162,7 @@ def _read_csvs(root: Path, abnormality: str) -> list[tuple[Path, pd.DataFrame]]:
         for column in _PATH_COLUMNS:
             if column in table:
                 table[column] = table[column].str.strip()
-        table = _require(table, path, kind)
+        require_columns(table, (*_COLUMNS, "breast_density", *_DESCRIPTORS[kind]), path)
         table["_split"], table["_kind"], table["_csv"] = split, kind, str(path)
         table["_subject"] = [p.replace("\\", "/").split("/")[0] for p in table["image file path"]]
         tables.append((path, table))
@@ -172,14 +173,6 @@ def _read_csvs(root: Path, abnormality: str) -> list[tuple[Path, pd.DataFrame]]:
             "its csv/ or CBIS-DDSM/ subfolder"
         )
     return tables
-
-
-def _require(table: pd.DataFrame, path: Path, kind: str) -> pd.DataFrame:
-    needed = (*_COLUMNS, "breast_density", *_DESCRIPTORS[kind])
-    missing = [c for c in needed if c not in table.columns]
-    if missing:
-        raise DatasetError(f"{path}: missing column(s) {missing}; found {list(table.columns)}")
-    return table
 
 
 # --------------------------------------------------------------------------- image files

@@ -15,7 +15,14 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from mammokit.datasets._source import UNLABELLED, require_folder, side_name, walk_files
+from mammokit.datasets._source import (
+    UNLABELLED,
+    read_csv,
+    require_columns,
+    require_folder,
+    side_name,
+    walk_files,
+)
 from mammokit.datasets.records import make_records
 from mammokit.errors import DatasetError, require
 from mammokit.io import DICOM_SUFFIXES
@@ -300,14 +307,11 @@ def _join_labels(
     table: pd.DataFrame, labels: str | os.PathLike | pd.DataFrame, root: Path, skipped: list
 ) -> pd.DataFrame:
     source = "labels table"
-    if not isinstance(labels, pd.DataFrame):
+    if isinstance(labels, pd.DataFrame):
+        require_columns(labels, ["label"], source)
+    else:
         source = str(labels)
-        try:
-            labels = pd.read_csv(labels, dtype=str)
-        except (OSError, pd.errors.ParserError, UnicodeDecodeError) as err:
-            raise DatasetError(f"{labels}: not a readable CSV ({err})") from err
-    if "label" not in labels.columns:
-        raise DatasetError(f"{source}: needs a 'label' column; found {list(labels.columns)}")
+        labels = read_csv(Path(labels), ["label"], dtype=str)
     key = next((k for k in _KEYS if all(c in labels.columns for c in k)), None)
     if key is None:
         raise DatasetError(

@@ -26,7 +26,7 @@ from pathlib import Path
 
 import pandas as pd
 
-from mammokit.datasets._source import check_on_missing, handle_missing
+from mammokit.datasets._source import check_on_missing, handle_missing, read_excel
 from mammokit.datasets.records import CLASSES, make_records
 from mammokit.errors import DatasetError
 
@@ -260,15 +260,7 @@ def _find_sheet(variant_dir: Path, top: Path | None) -> Path | None:
 def _rows_from_sheet(
     sheet: Path, variant_dir: Path, variant: str, on_missing: str, skipped: list[dict]
 ) -> list[dict]:
-    try:
-        table = pd.read_excel(sheet, dtype=str)
-    except Exception as err:  # openpyxl/zipfile raise many kinds for a broken file
-        raise DatasetError(f"{sheet}: not a readable spreadsheet ({err})") from err
-    missing_columns = [c for c in _SHEET_COLUMNS if c not in table.columns]
-    if missing_columns:
-        raise DatasetError(
-            f"{sheet}: missing column(s) {missing_columns}; found {list(table.columns)}"
-        )
+    table = read_excel(sheet, _SHEET_COLUMNS, dtype=str)
     rows, missing = [], []
     for line, entry in zip(range(2, len(table) + 2), table.itertuples(index=False), strict=True):
         status = str(entry.Status).strip()
