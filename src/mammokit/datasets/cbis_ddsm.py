@@ -35,10 +35,11 @@ from mammokit.datasets._source import (
     require_folder,
     walk_files,
 )
+from mammokit.datasets.dicom_folder import dicom_size
 from mammokit.datasets.records import make_records
-from mammokit.errors import DatasetError, require
+from mammokit.errors import DatasetError
 
-__all__ = ["CBIS_CLASSES", "CBIS_CSVS", "read_cbis_ddsm"]
+__all__ = ["CBIS_CLASSES", "CBIS_CSVS", "find_case_descriptions", "read_cbis_ddsm"]
 
 logger = logging.getLogger("mammokit")
 
@@ -148,12 +149,17 @@ def read_cbis_ddsm(
     return records.sort_values(["patient_id", "side", "view", "image_path"], ignore_index=True)
 
 
+def find_case_descriptions(root: Path) -> dict[tuple[str, str], Path | None]:
+    """Where each case-description CSV of :data:`CBIS_CSVS` lies under ``root`` (or ``None``)."""
+    return {key: find_file(root, [name], _CSV_FOLDERS) for key, name in CBIS_CSVS.items()}
+
+
 def _read_csvs(root: Path, abnormality: str) -> list[tuple[Path, pd.DataFrame]]:
     tables = []
-    for (kind, split), name in CBIS_CSVS.items():
+    for (kind, split), path in find_case_descriptions(root).items():
         if abnormality not in ("both", kind):
             continue
-        path = find_file(root, [name], _CSV_FOLDERS)
+        name = CBIS_CSVS[kind, split]
         if path is None:
             logger.warning("%s: no %s; its %s %s images are not read", root, name, kind, split)
             continue
@@ -228,11 +234,9 @@ def _kaggle_sizes(root: Path, jpeg_dir: Path) -> dict[str, tuple[int, int]]:
 
 
 def _dicom_size(path: str) -> tuple[int, int] | None:
-    pydicom = require("pydicom", "dicom")
     try:
-        header = pydicom.dcmread(path, stop_before_pixels=True, specific_tags=["Rows", "Columns"])
-        return int(header.Rows), int(header.Columns)
-    except Exception:  # pydicom raises many kinds; an unreadable file has no size
+        return dicom_size(path)
+    except DatasetError:  # an unreadable file has no size: it is neither mask nor crop
         return None
 
 

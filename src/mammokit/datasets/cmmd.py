@@ -33,7 +33,7 @@ from mammokit.datasets.dicom_folder import dicom_files, read_dicom_headers
 from mammokit.datasets.records import make_records
 from mammokit.errors import DatasetError
 
-__all__ = ["CMMD_CLASSES", "read_cmmd"]
+__all__ = ["CMMD_CLASSES", "find_clinical_table", "read_cmmd"]
 
 #: The classes of :func:`read_cmmd`'s labels (the clinical ``classification``).
 CMMD_CLASSES = ("Benign", "Malignant")
@@ -91,7 +91,7 @@ def read_cmmd(
     if unlisted not in _UNLISTED:
         raise DatasetError(f"unlisted must be one of {_UNLISTED}, got {unlisted!r}")
     root = require_folder(root)
-    clinical_path = find_file(root, _CLINICAL, ("", "CMMD"))
+    clinical_path = find_clinical_table(root)
     if clinical_path is None:
         raise DatasetError(f"{root}: no {_CLINICAL[0]}; put CMMD's clinical spreadsheet there")
     clinical = _clinical(clinical_path)
@@ -145,6 +145,11 @@ def read_cmmd(
     classes = present_classes(("Normal", *CMMD_CLASSES), (row["label"] for row in rows))
     records = make_records(rows, skipped, classes)
     return records.sort_values(["patient_id", "side", "view", "image_path"], ignore_index=True)
+
+
+def find_clinical_table(root: Path) -> Path | None:
+    """CMMD's clinical spreadsheet (or its CSV export) in ``root`` or ``root/CMMD``."""
+    return find_file(root, _CLINICAL, ("", "CMMD"))
 
 
 def _clinical(path: Path) -> dict[tuple[str, str], dict]:

@@ -139,6 +139,16 @@ def _read_header(pydicom, path):
         return dataset
 
 
+def dicom_size(path: str | os.PathLike) -> tuple[int, int]:
+    """``(rows, columns)`` of a DICOM image from its header; :class:`DatasetError` if unreadable."""
+    pydicom = require("pydicom", "dicom")
+    try:
+        header = pydicom.dcmread(path, stop_before_pixels=True, specific_tags=["Rows", "Columns"])
+        return int(header.Rows), int(header.Columns)
+    except Exception as err:  # pydicom raises many kinds for a malformed file
+        raise DatasetError(f"{path}: cannot read the image size from its header ({err})") from err
+
+
 def _header_fields(dataset) -> dict:
     def text(keyword: str) -> str:
         value = dataset.get(keyword)

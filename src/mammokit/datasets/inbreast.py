@@ -34,8 +34,9 @@ from mammokit.datasets._source import (
     side_name,
     walk_files,
 )
+from mammokit.datasets.dicom_folder import dicom_size
 from mammokit.datasets.records import make_records
-from mammokit.errors import DatasetError, require
+from mammokit.errors import DatasetError
 
 __all__ = ["INBREAST_CLASSES", "read_inbreast", "roi_polygons"]
 
@@ -209,13 +210,7 @@ def _mask(image: str, xml: Path, polygons: list, mask_dir: Path) -> Path:
     target = mask_dir / f"{xml.stem}_mask.png"
     if target.is_file() and target.stat().st_mtime >= xml.stat().st_mtime:
         return target
-    pydicom = require("pydicom", "dicom")
-    try:
-        header = pydicom.dcmread(image, stop_before_pixels=True, specific_tags=["Rows", "Columns"])
-        shape = (int(header.Rows), int(header.Columns))
-    except Exception as err:  # pydicom raises many kinds for a malformed file
-        raise DatasetError(f"{image}: cannot read the image size for its mask ({err})") from err
-    mask = np.zeros(shape, np.uint8)
+    mask = np.zeros(dicom_size(image), np.uint8)
     for _, xy in polygons:
         points = np.round(xy).astype(np.int32)
         if len(points) >= 3:

@@ -7,9 +7,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from mammokit.datasets._source import find_file
-from mammokit.datasets.cbis_ddsm import CBIS_CSVS, read_cbis_ddsm
-from mammokit.datasets.cmmd import read_cmmd
+from mammokit.datasets.cbis_ddsm import find_case_descriptions, read_cbis_ddsm
+from mammokit.datasets.cmmd import find_clinical_table, read_cmmd
 from mammokit.datasets.folder import read_folder
 from mammokit.datasets.inbreast import read_inbreast
 from mammokit.datasets.mini_ddsm import VARIANT_DIRS, read_mini_ddsm
@@ -25,10 +24,8 @@ _MARKERS = {
     "vindr-mammo": lambda p: (p / "breast-level_annotations.csv").is_file(),
     "rsna-screening": lambda p: (p / "train.csv").is_file() and (p / "train_images").is_dir(),
     "inbreast": lambda p: (p / "INbreast.csv").is_file() and (p / "AllDICOMs").is_dir(),
-    "cmmd": lambda p: find_file(p, ["CMMD_clinicaldata_revision.xlsx"]) is not None,
-    "cbis-ddsm": lambda p: (
-        find_file(p, list(CBIS_CSVS.values()), ("", "csv", "CBIS-DDSM")) is not None
-    ),
+    "cmmd": lambda p: find_clinical_table(p) is not None,
+    "cbis-ddsm": lambda p: any(find_case_descriptions(p).values()),
 }
 _READERS = {
     "vindr-mammo": read_vindr_mammo,
@@ -85,7 +82,8 @@ def detect_dataset(path: str | os.PathLike) -> str | None:
     ``"mini-ddsm"`` (a variant folder or ``DataWMask.xlsx``), ``"vindr-mammo"``
     (``breast-level_annotations.csv``), ``"rsna-screening"`` (``train.csv`` and
     ``train_images/``), ``"inbreast"`` (``INbreast.csv`` and ``AllDICOMs/``), ``"cmmd"`` (its
-    clinical spreadsheet) or ``"cbis-ddsm"`` (a case-description CSV).
+    clinical spreadsheet, where :func:`read_cmmd` finds it) or ``"cbis-ddsm"`` (a
+    case-description CSV, where :func:`read_cbis_ddsm` finds them).
 
     Examples
     --------
