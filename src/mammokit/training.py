@@ -219,13 +219,19 @@ def is_chief(strategy: tf.distribute.Strategy | None = None) -> bool:
     >>> is_chief(), is_chief(tf.distribute.get_strategy())
     (True, True)
     """
-    resolver = getattr(strategy, "cluster_resolver", None)
-    if resolver is None:
+    if not _spans_workers(strategy):
+        return True
+    resolver = strategy.cluster_resolver
+    if resolver.task_type in (None, "chief"):
         return True
     jobs = resolver.cluster_spec().as_dict()
-    if not jobs or resolver.task_type in (None, "chief"):
-        return True
     return "chief" not in jobs and resolver.task_type == "worker" and resolver.task_id == 0
+
+
+def _spans_workers(strategy: tf.distribute.Strategy | None) -> bool:
+    """Whether ``strategy`` runs on a cluster of several tasks (``TF_CONFIG``, Slurm...)."""
+    resolver = getattr(strategy, "cluster_resolver", None)
+    return resolver is not None and bool(resolver.cluster_spec().as_dict())
 
 
 def record_data_info(model: keras.Model, data: tf.data.Dataset) -> None:

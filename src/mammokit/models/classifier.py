@@ -116,20 +116,17 @@ def _multi_worker_logs(model: keras.Model, logs: dict) -> dict:
     which fails on a scalar (keras-team/keras#20585); a one-element vector averages to the same
     scalar. Other strategies get the logs unchanged.
     """
-    strategy = getattr(model, "_distribute_strategy", None)
-    if strategy is None or not _spans_workers(strategy):
-        return logs
     import tensorflow as tf
+
+    from mammokit.training import _spans_workers
+
+    if not _spans_workers(getattr(model, "_distribute_strategy", None)):
+        return logs
 
     return {
         name: tf.reshape(value, (1,)) if getattr(value, "shape", None) == () else value
         for name, value in logs.items()
     }
-
-
-def _spans_workers(strategy) -> bool:
-    resolver = getattr(strategy, "cluster_resolver", None)
-    return resolver is not None and bool(resolver.cluster_spec().as_dict())
 
 
 def as_classifier(model: keras.Model, info: ModelInfo | None = None) -> Classifier:
