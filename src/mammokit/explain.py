@@ -11,7 +11,7 @@ from __future__ import annotations
 import contextlib
 import warnings
 import weakref
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
 import cv2
 import keras
@@ -81,21 +81,24 @@ def _class_score_source(model: keras.Model) -> tuple[keras.KerasTensor, str]:
     return model.output, "log-probability"
 
 
-def _compiled_grad_cam(model: keras.Model, layer: str):
-    """Grad-CAM as one traced TensorFlow function, cached per model and layer.
+def _compiled_grad_cam(model: keras.Model, layers: tuple[str, ...]):
+    """Grad-CAM as one traced TensorFlow function, cached per model and layer(s).
 
     tf-keras-vis rebuilds a feature model and runs eagerly on every call; for plain Grad-CAM,
     the method used most, this compiled path is about four times faster (see
     ``benchmarks/explain.py``) and reuses one function for every batch of the same shape.
+    With several layers (a multi-view model: one per view), one pass gives the map of each,
+    resized to the input of the same position.
     """
     per_model = _COMPILED_GRAD_CAM.setdefault(model, {})
-    if layer not in per_model:
+    if layers not in per_model:
         source, kind = _class_score_source(model)
-        features = keras.Model(model.inputs, [model.get_layer(layer).output, source])
+        outputs = [model.get_layer(layer).output for layer in layers]
+        features = keras.Model(model.input, [outputs, source])
         head = model.layers[-1]
 
         @tf.function(reduce_retracing=True)
-        def compute(images: tf.Tensor, targets: tf.Tensor) -> tf.Tensor:
+        def compute(images, targets: tf.Tensor) -> list[tf.Tensor]:
             with tf.GradientTape() as tape:
                 maps, values = features(images, training=False)
                 if kind == "dense":
@@ -106,15 +109,24 @@ def _compiled_grad_cam(model: keras.Model, layer: str):
                 chosen = tf.where(targets < 0, predicted, targets)
                 score = tf.gather(values, chosen, batch_dims=1)
             gradients = tape.gradient(score, maps)
-            weights = tf.reduce_mean(gradients, axis=(1, 2), keepdims=True)
-            cam = tf.nn.relu(tf.reduce_sum(maps * weights, axis=-1, keepdims=True))
-            cam = tf.image.resize(cam, tf.shape(images)[1:3], method="bilinear")[..., 0]
-            low = tf.reduce_min(cam, axis=(1, 2), keepdims=True)
-            high = tf.reduce_max(cam, axis=(1, 2), keepdims=True)
-            return tf.math.divide_no_nan(cam - low, high - low)
+            inputs = tf.nest.flatten(images)
+            return [
+                _normalised_cam(feature_map, gradient, tf.shape(inputs[i])[1:3])
+                for i, (feature_map, gradient) in enumerate(zip(maps, gradients, strict=True))
+            ]
 
-        per_model[layer] = compute
-    return per_model[layer]
+        per_model[layers] = compute
+    return per_model[layers]
+
+
+def _normalised_cam(maps: tf.Tensor, gradients: tf.Tensor, size: tf.Tensor) -> tf.Tensor:
+    """Grad-CAM of one feature map: channel weights from the gradients, ReLU, to [0, 1]."""
+    weights = tf.reduce_mean(gradients, axis=(1, 2), keepdims=True)
+    cam = tf.nn.relu(tf.reduce_sum(maps * weights, axis=-1, keepdims=True))
+    cam = tf.image.resize(cam, size, method="bilinear")[..., 0]
+    low = tf.reduce_min(cam, axis=(1, 2), keepdims=True)
+    high = tf.reduce_max(cam, axis=(1, 2), keepdims=True)
+    return tf.math.divide_no_nan(cam - low, high - low)
 
 
 @contextlib.contextmanager
@@ -192,6 +204,8 @@ def grad_cam(
 
     if method not in METHODS:
         raise MammokitError(f"method must be one of {METHODS}, got {method!r}")
+    if isinstance(images, Mapping):
+        return _view_cams(model, images, class_index, method, batch_size, max_n)
     images = np.asarray(images, dtype=np.float32)
     if images.ndim == 3:
         images = images[np.newaxis]
@@ -206,10 +220,10 @@ def grad_cam(
     maps = []
     targets = _targets(model, class_index, len(images))
     if method == "gradcam":
-        compute = _compiled_grad_cam(model, layer)
+        compute = _compiled_grad_cam(model, (layer,))
         for start in range(0, len(images), batch_size):
             chunk = slice(start, start + batch_size)
-            maps.append(compute(tf.constant(images[chunk]), tf.constant(targets[chunk])).numpy())
+            maps.append(compute(tf.constant(images[chunk]), tf.constant(targets[chunk]))[0].numpy())
         return _clean(maps)
     if class_index is None:  # tf-keras-vis needs the predicted classes spelled out
         targets = model.predict(images, batch_size=batch_size, verbose=0).argmax(axis=1)
@@ -224,6 +238,58 @@ def grad_cam(
             cams = visualizer(score, tf.constant(batch), **options)
         maps.append(np.asarray(cams, dtype=np.float32).reshape(len(batch), *images.shape[1:3]))
     return _clean(maps)
+
+
+def _view_cams(
+    model: keras.Model,
+    views: Mapping[str, np.ndarray],
+    class_index: int | Sequence[int] | None,
+    method: str,
+    batch_size: int,
+    max_n: int | None,
+) -> dict[str, np.ndarray]:
+    """Heatmaps of each view of a multi-view model, keyed by input name."""
+    from mammokit.models.multiview import view_feature_layers
+    from mammokit.views import input_name
+
+    layers = {input_name(view): layer for view, layer in view_feature_layers(model).items()}
+    batch = {input_name(key): np.asarray(value, np.float32) for key, value in views.items()}
+    if set(batch) != set(layers):
+        raise MammokitError(f"images must hold the views {sorted(layers)}, got {sorted(batch)}")
+    batch = {name: view[np.newaxis] if view.ndim == 3 else view for name, view in batch.items()}
+    counts = {len(view) for view in batch.values()}
+    if len(counts) != 1 or any(view.ndim != 4 for view in batch.values()):
+        raise MammokitError("each view must be (N, H, W, C) with the same N for every view")
+    count = counts.pop()
+    names = sorted(layers)  # a dict's order inside TensorFlow
+    targets = _targets(model, class_index, count)
+    maps: dict[str, list[np.ndarray]] = {name: [] for name in names}
+    if method == "gradcam":
+        compute = _compiled_grad_cam(model, tuple(layers[name] for name in names))
+        for start in range(0, count, batch_size):
+            chunk = {name: tf.constant(batch[name][start : start + batch_size]) for name in names}
+            cams = compute(chunk, tf.constant(targets[start : start + batch_size]))
+            for name, cam in zip(names, cams, strict=True):
+                maps[name].append(cam.numpy())
+        return {name: _clean(maps[name]) for name in names}
+    from tf_keras_vis.utils.scores import CategoricalScore
+
+    if class_index is None:
+        targets = model.predict(batch, batch_size=batch_size, verbose=0).argmax(axis=1)
+    order = [tensor.name for tensor in model.inputs]  # tf-keras-vis takes a list in this order
+    visualizer = _visualizer(model, method)
+    for name in names:
+        for start in range(0, count, batch_size):
+            seeds = [tf.constant(batch[key][start : start + batch_size]) for key in order]
+            options = {"penultimate_layer": layers[name], "seek_penultimate_conv_layer": False}
+            if method == "scorecam":
+                options["max_N"] = -1 if max_n is None else max_n
+            with _quiet():
+                cams = visualizer(
+                    CategoricalScore(targets[start : start + batch_size].tolist()), seeds, **options
+                )
+            maps[name].append(np.asarray(cams[order.index(name)], np.float32))
+    return {name: _clean(maps[name]) for name in names}
 
 
 def _clean(maps: list[np.ndarray]) -> np.ndarray:

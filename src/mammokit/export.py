@@ -38,10 +38,12 @@ def _serving_config(model: keras.Model) -> dict:
     from mammokit import __version__
     from mammokit.models.classifier import model_info
 
-    _, height, width, channels = model.input_shape
+    _, height, width, channels = _view_shape(model)
+    names = _input_names(model)
     return {
         "input_size": [int(height), int(width)],
         "channels": int(channels),
+        **({"inputs": names} if names else {}),
         **model_info(model).to_dict(),
         "pixel_scale": "0..255 by the intensity rule (mammokit.intensity)",
         "mammokit_version": __version__,
@@ -67,8 +69,25 @@ def read_serving_config(path: str | os.PathLike) -> dict | None:
     return json.loads(sidecar.read_text()) if sidecar.is_file() else None
 
 
-def _signature(model: keras.Model) -> tuple[tf.TensorSpec]:
-    return (tf.TensorSpec((None, *model.input_shape[1:]), tf.float32, name="image"),)
+def _input_names(model: keras.Model) -> list[str] | None:
+    """The named view inputs of a multi-view model, in the model's input order; else ``None``."""
+    if isinstance(model.input, dict):
+        return [tensor.name for tensor in model.inputs]
+    return None
+
+
+def _view_shape(model: keras.Model) -> tuple:
+    """``(None, H, W, C)`` of the model's input (of each view, for a multi-view model)."""
+    return tuple(model.inputs[0].shape)
+
+
+def _signature(model: keras.Model) -> list:
+    """The serving signature: ``image``, or one input per view named as the model's."""
+    shape = (None, *_view_shape(model)[1:])
+    names = _input_names(model)
+    if names is None:
+        return [tf.TensorSpec(shape, tf.float32, name="image")]
+    return [{name: tf.TensorSpec(shape, tf.float32, name=name) for name in names}]
 
 
 def to_saved_model(model: keras.Model, path: str | os.PathLike) -> Path:
@@ -118,7 +137,8 @@ def to_tflite(
         float32 so callers feed the same images).
     representative_data
         For ``"int8"``: calibration images, an array ``(N, H, W, C)`` on the model's 0..255 scale
-        or a records table (read with the training pipeline). A few hundred typical images.
+        (a dict of such arrays by input name for a multi-view model) or a records table (read
+        with the training pipeline). A few hundred typical images (breasts).
     calibration_size
         Most images taken from ``representative_data``.
 
@@ -150,9 +170,9 @@ def to_tflite(
             converter.optimizations = [tf.lite.Optimize.DEFAULT]
             converter.target_spec.supported_types = [tf.float16]
         elif quantize == "int8":
-            images = _calibration_images(model, representative_data, calibration_size)
+            samples = _calibration_samples(model, representative_data, calibration_size)
             converter.optimizations = [tf.lite.Optimize.DEFAULT]
-            converter.representative_dataset = lambda: ([image[np.newaxis]] for image in images)
+            converter.representative_dataset = lambda: iter(samples)
             converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
         content = converter.convert()
     path.parent.mkdir(parents=True, exist_ok=True)
@@ -173,40 +193,64 @@ def _tensorflow_logs_at(level: int):
         tf_logger.setLevel(previous)
 
 
-def _calibration_images(
-    model: keras.Model, data: np.ndarray | pd.DataFrame, limit: int
-) -> np.ndarray:
+def _calibration_samples(
+    model: keras.Model, data: np.ndarray | dict | pd.DataFrame, limit: int
+) -> list:
+    """Up to ``limit`` converter inputs: ``[image]`` each, or a dict of views (multi-view)."""
+    names = _input_names(model)
+    shape = tuple(_view_shape(model)[1:])
     if isinstance(data, pd.DataFrame):
-        from mammokit.datasets.pipeline import resolve_preprocess, to_tf_dataset
-        from mammokit.models.classifier import model_info
-
-        info = model_info(model)
-        _, height, width, channels = model.input_shape
-        batches = to_tf_dataset(
-            data.iloc[:limit],
-            (height, width),
-            32,
-            channels=channels,
-            preprocess=resolve_preprocess(info.preprocess),
-            intensity=info.intensity,
-        )
-        chosen = []
-        with progress_bar(min(limit, len(data)), "calibration images", unit="image") as bar:
-            for images, _ in batches:
-                chosen.append(images.numpy())
-                bar.update(len(chosen[-1]))
-        return np.concatenate(chosen)
+        return _calibration_records(model, data, limit)
+    if names is not None:
+        if not isinstance(data, dict) or set(data) != set(names):
+            raise MammokitError(f"representative_data must be records or a dict of {names}")
+        views = {name: np.asarray(data[name], np.float32) for name in names}
+        count = min(len(view) for view in views.values())
+        return [{name: views[name][i : i + 1] for name in names} for i in range(min(count, limit))]
     images = np.asarray(data, dtype=np.float32)
-    if images.ndim != 4 or images.shape[1:] != tuple(model.input_shape[1:]):
+    if images.ndim != 4 or images.shape[1:] != shape:
         raise MammokitError(
-            f"representative_data must be (N, {', '.join(map(str, model.input_shape[1:]))}), "
-            f"got {images.shape}"
+            f"representative_data must be (N, {', '.join(map(str, shape))}), got {images.shape}"
         )
-    return images[:limit]
+    return [[image[np.newaxis]] for image in images[:limit]]
+
+
+def _calibration_records(model: keras.Model, data: pd.DataFrame, limit: int) -> list:
+    """Calibration inputs read from records with the training pipeline."""
+    from mammokit.datasets.pipeline import resolve_preprocess, to_tf_dataset
+    from mammokit.models.classifier import model_info
+
+    info = model_info(model)
+    _, height, width, channels = _view_shape(model)
+    grouped = {"group": info.level, "views": info.views} if info.views else {}
+    batches = to_tf_dataset(
+        data if info.views else data.iloc[:limit],
+        (height, width),
+        32,
+        channels=channels,
+        preprocess=resolve_preprocess(info.preprocess),
+        intensity=info.intensity,
+        **grouped,
+    )
+    samples: list = []
+    total = min(limit, len(data))
+    with progress_bar(total, "calibration images", unit="image") as bar:
+        for inputs, _ in batches:
+            inputs = tf.nest.map_structure(lambda tensor: tensor.numpy(), inputs)
+            count = len(tf.nest.flatten(inputs)[0])
+            for i in range(count):
+                samples.append(tf.nest.map_structure(lambda batch, i=i: batch[i : i + 1], inputs))
+            bar.update(count)
+            if len(samples) >= limit:
+                break
+    samples = samples[:limit]
+    return samples if info.views else [[sample] for sample in samples]
 
 
 def to_onnx(model: keras.Model, path: str | os.PathLike, opset: int = 17) -> Path:
     """Convert to ONNX with tf2onnx (extra ``export``); the input is named ``image``.
+
+    A multi-view model gets one input per view, named as the model's (``cc``, ``mlo``).
 
     Returns
     -------
@@ -227,9 +271,17 @@ def to_onnx(model: keras.Model, path: str | os.PathLike, opset: int = 17) -> Pat
     tf2onnx = require("tf2onnx", "export")
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
-    function = tf.function(lambda image: model(image, training=False))
+    names = _input_names(model)
+    if names is None:
+        function = tf.function(lambda image: model(image, training=False))
+        signature = _signature(model)
+    else:  # one ONNX input per view, named as the model's inputs
+        function = tf.function(
+            lambda *views: model(dict(zip(names, views, strict=True)), training=False)
+        )
+        signature = list(_signature(model)[0].values())
     tf2onnx.convert.from_function(
-        function, input_signature=_signature(model), opset=opset, output_path=str(path)
+        function, input_signature=signature, opset=opset, output_path=str(path)
     )
     _write_sidecar(path, _serving_config(model))
     return path
@@ -313,6 +365,7 @@ class Predictor:
             **self.info.to_dict(),
         }
         self.class_names = list(self.info.class_names)
+        self.views = self.info.views
         self._preprocess = self._preprocess_callable(custom_preprocess)
 
     def _recorded_info(self, config: dict, outputs: int) -> ModelInfo:
@@ -343,10 +396,10 @@ class Predictor:
         # one traced function: model.predict's per-call set-up dominates single images
         traced = tf.function(lambda images: model(images, training=False), reduce_retracing=True)
 
-        def run(images: np.ndarray) -> np.ndarray:
-            return traced(tf.constant(images)).numpy()
+        def run(images: np.ndarray | dict[str, np.ndarray]) -> np.ndarray:
+            return traced(tf.nest.map_structure(tf.constant, images)).numpy()
 
-        return run, model.input_shape[1:], model.output_shape[-1]
+        return run, _view_shape(model)[1:], model.output_shape[-1]
 
     def _tflite(self, threads: int):
         try:
@@ -362,6 +415,14 @@ class Predictor:
         interpreter.allocate_tensors()
         source = interpreter.get_input_details()[0]
         target = interpreter.get_output_details()[0]
+        if len(interpreter.get_input_details()) > 1:  # a multi-view model: inputs by name
+            runner = interpreter.get_signature_runner()
+
+            def run_views(views: dict[str, np.ndarray]) -> np.ndarray:
+                (result,) = runner(**views).values()
+                return np.array(result)
+
+            return run_views, tuple(source["shape"][1:]), int(target["shape"][-1])
 
         def run(images: np.ndarray) -> np.ndarray:
             if tuple(source["shape"]) != images.shape:
@@ -387,6 +448,8 @@ class Predictor:
         name = session.get_inputs()[0].name
         shape = session.get_inputs()[0].shape[1:]
         outputs = int(session.get_outputs()[0].shape[-1])
+        if len(session.get_inputs()) > 1:  # a multi-view model: inputs by name
+            return (lambda views: session.run(None, views)[0]), shape, outputs
         return (lambda images: session.run(None, {name: images})[0]), shape, outputs
 
     def predict(
@@ -398,6 +461,8 @@ class Predictor:
         model's size on a 0..255 scale, or a list of image files, which are read and
         preprocessed as in training (:meth:`predict_files`).
         """
+        if self.views is not None:
+            return self._predict_views(images)
         if isinstance(images, (str, os.PathLike)) or (
             isinstance(images, (list, tuple))
             and images
@@ -414,6 +479,30 @@ class Predictor:
             )
         return np.asarray(self._run(np.ascontiguousarray(batch)))
 
+    def _predict_views(self, views: dict) -> np.ndarray:
+        from mammokit.views import input_name
+
+        names = [input_name(view) for view in self.views]
+        if not isinstance(views, dict):
+            raise MammokitError(
+                f"{self.path.name} reads the views {list(self.views)} together: pass a dict of "
+                f"view images {{{', '.join(repr(n) for n in names)}: ...}}, or records to "
+                "predict_breasts"
+            )
+        batch = {input_name(key): np.asarray(value, np.float32) for key, value in views.items()}
+        if set(batch) != set(names):
+            raise MammokitError(f"images must hold the views {names}, got {sorted(batch)}")
+        for name, view in batch.items():
+            view = view[np.newaxis] if view.ndim == 3 else view
+            if view.ndim != 4 or view.shape[1:] != self.input_shape:
+                raise MammokitError(
+                    f"view {name!r} must be {self.input_shape} or a batch of them, got {view.shape}"
+                )
+            batch[name] = np.ascontiguousarray(view)
+        if len({len(view) for view in batch.values()}) != 1:
+            raise MammokitError("every view needs the same number of images")
+        return np.asarray(self._run(batch))
+
     def predict_files(
         self,
         paths: Sequence[str | os.PathLike],
@@ -428,6 +517,11 @@ class Predictor:
         """
         from mammokit.datasets.pipeline import load_example, side_from_name
 
+        if self.views is not None:
+            raise MammokitError(
+                f"{self.path.name} reads the views {list(self.views)} of a {self.info.level} "
+                "together; predict records with predict_breasts"
+            )
         intensity = self.info.intensity
         height, width, channels = self.input_shape
         sides = list(sides) if sides is not None else [side_from_name(p) for p in paths]
@@ -496,3 +590,107 @@ class Predictor:
         for index, name in enumerate(self.class_names):
             table[name] = probabilities[:, index]
         return table
+
+    def predict_breasts(
+        self,
+        records: pd.DataFrame,
+        batch_size: int = 32,
+        how: str = "max",
+        missing_view: str = "zeros",
+    ) -> pd.DataFrame:
+        """Named class probabilities per breast (per exam, for an exam model).
+
+        A multi-view model reads each breast's views together
+        (:func:`~mammokit.datasets.grouping.group_views`, missing views by ``missing_view``); a
+        single-image model predicts each image and calls the breast from its images
+        (:func:`~mammokit.levels.aggregate_predictions` with ``how``), so both kinds of model
+        give the same table and can be compared breast by breast.
+
+        Parameters
+        ----------
+        records
+            A records table with ``patient_id``, ``side`` and ``view``. Labels that are not the
+            model's classes (an unlabelled archive) are allowed; the result then has no
+            ``label`` column.
+        batch_size
+            Breasts (images, for a single-image model) per inference call.
+        how
+            ``"max"`` or ``"mean"``: how a single-image model's images call the breast.
+        missing_view
+            ``"zeros"``, ``"repeat"``, ``"skip"`` or ``"error"``, for a multi-view model.
+
+        Returns
+        -------
+        pandas.DataFrame
+            One row per breast: ``patient_id`` (``exam_id``), ``side`` (not for an exam
+            model), ``n_images`` (single-image model) or ``n_views`` and ``missing_views``
+            (multi-view model), ``label`` (the most severe image label, when the records'
+            labels are the model's classes), ``predicted`` and one probability column per
+            class name.
+
+        Examples
+        --------
+        >>> import tempfile, os
+        >>> from mammokit.datasets import make_synthetic, read_mini_ddsm
+        >>> from mammokit.models import multiview_classifier
+        >>> folder = tempfile.mkdtemp()
+        >>> records = read_mini_ddsm(make_synthetic(folder, 3, (64, 48)))
+        >>> path = os.path.join(folder, "two-view.keras")
+        >>> multiview_classifier("cnn", input_shape=(16, 16, 1), weights=None,
+        ...                      filters=(4,)).save(path)
+        >>> table = Predictor(path).predict_breasts(records)
+        >>> len(table), list(table.columns[:4])
+        (6, ['patient_id', 'side', 'n_views', 'missing_views'])
+        """
+        from mammokit.datasets.grouping import group_views
+        from mammokit.levels import aggregate_predictions
+
+        table, labelled = self._known_labels(records)
+        if self.views is None:
+            images = self.predict_records(table, batch_size)
+            result = aggregate_predictions(
+                table, images[self.class_names].to_numpy(), "breast", how, self.class_names
+            )
+        else:
+            groups = group_views(table, self.info.level, self.views, missing_view)
+            probabilities = self._predict_groups(table, groups, batch_size)
+            keys = list(groups.columns[: groups.columns.get_loc("group_id")])
+            result = groups[[*keys, "n_views", "missing_views", "label"]].copy()
+            result[self.class_names] = probabilities
+        if not labelled:
+            result = result.drop(columns="label")
+        position = result.columns.get_loc(self.class_names[0])
+        predicted = result[self.class_names].to_numpy().argmax(axis=1)
+        result.insert(position, "predicted", [self.class_names[i] for i in predicted])
+        return result.reset_index(drop=True)
+
+    def _known_labels(self, records: pd.DataFrame) -> tuple[pd.DataFrame, bool]:
+        """The records with the model's classes; unknown labels (unlabelled data) stood in."""
+        from mammokit.datasets.records import with_classes
+
+        if set(records["label"]) <= set(self.class_names):
+            return with_classes(records, self.class_names), True
+        return with_classes(records.assign(label=self.class_names[0]), self.class_names), False
+
+    def _predict_groups(
+        self, records: pd.DataFrame, groups: pd.DataFrame, batch_size: int
+    ) -> np.ndarray:
+        from mammokit.datasets.pipeline import view_loader
+        from mammokit.views import input_name
+
+        height, width, channels = self.input_shape
+        load = view_loader(records, groups, (height, width), self._preprocess, self.info.intensity)
+        names = [input_name(view) for view in self.views]
+        outputs = []
+        with progress_bar(len(groups), "predicting", unit=self.info.level) as bar:
+            for start in range(0, len(groups), batch_size):
+                chunk = [load(i) for i in range(start, min(start + batch_size, len(groups)))]
+                views = {
+                    name: np.repeat(
+                        np.stack([group[k] for group in chunk])[..., None], channels, -1
+                    )
+                    for k, name in enumerate(names)
+                }
+                outputs.append(self.predict(views))
+                bar.update(len(chunk))
+        return np.concatenate(outputs)

@@ -46,11 +46,17 @@ class ModelInfo:
     labels
         Which labels it was trained on: ``"image"``, ``"breast"`` or ``"case"`` (Mini-DDSM's
         labels are the case's); ``None`` where unknown.
+    views
+        For a multi-view model (:func:`mammokit.models.multiview_classifier`): the view of
+        each input, in input order (``("CC", "MLO")`` for a breast, ``("L-CC", "L-MLO",
+        "R-CC", "R-MLO")`` for an exam); ``None`` for a model of single images.
 
     Examples
     --------
     >>> ModelInfo(("Normal", "Benign", "Cancer")).preprocess
     'standard'
+    >>> ModelInfo(("Benign", "Malignant"), views=("CC", "MLO")).level
+    'breast'
     """
 
     class_names: tuple[str, ...]
@@ -58,6 +64,7 @@ class ModelInfo:
     intensity: str | tuple[float, float] = "bits"
     task: str | None = None
     labels: str | None = None
+    views: tuple[str, ...] | None = None
 
     def __post_init__(self) -> None:
         names = tuple(str(name) for name in self.class_names)
@@ -71,6 +78,19 @@ class ModelInfo:
             )
         if isinstance(self.intensity, list):
             object.__setattr__(self, "intensity", tuple(self.intensity))
+        if self.views is not None:
+            from mammokit.views import check_views
+
+            object.__setattr__(self, "views", check_views(self.views))
+
+    @property
+    def level(self) -> str:
+        """What one prediction is of: ``"image"``, ``"breast"`` or ``"exam"`` (from ``views``)."""
+        if self.views is None:
+            return "image"
+        from mammokit.views import views_level
+
+        return views_level(self.views)
 
     def replace(self, **changes: object) -> ModelInfo:
         """A copy with some fields changed."""
@@ -82,12 +102,14 @@ class ModelInfo:
         values["class_names"] = list(self.class_names)
         if isinstance(self.intensity, tuple):
             values["intensity"] = list(self.intensity)
+        if self.views is not None:
+            values["views"] = list(self.views)
         return values
 
     @classmethod
     def from_dict(cls, values: Mapping) -> ModelInfo:
         """Read :meth:`to_dict`'s output (unknown keys are ignored, for later versions)."""
-        known = {"class_names", "preprocess", "intensity", "task", "labels"}
+        known = {"class_names", "preprocess", "intensity", "task", "labels", "views"}
         if "class_names" not in values:
             raise ModelConfigError(f"model info without class_names: {dict(values)}")
         return cls(**{k: v for k, v in values.items() if k in known})

@@ -84,6 +84,28 @@ _BACKBONE_BUILDER = "mammokit.models.backbones:backbone_classifier"
 _WIDTH = ModelOption("alpha", float, 1.0, "width multiplier, Keras's alpha")
 
 
+def _yes_no(text: str) -> bool:
+    """``yes``/``no`` (``true``/``false``, ``1``/``0``) from the command line."""
+    value = text.strip().lower()
+    if value not in ("yes", "no", "true", "false", "1", "0"):
+        raise ValueError(f"expected yes or no, got {text!r}")
+    return value in ("yes", "true", "1")
+
+
+def _views(text: str) -> tuple[str, ...]:
+    from mammokit.views import parse_views
+
+    return parse_views(text)
+
+
+_VIEWS_HELP = "views read together: CC,MLO (a breast) or L-CC,L-MLO,R-CC,R-MLO (an exam)"
+_MULTIVIEW = (
+    ModelOption("views", _views, "CC,MLO", _VIEWS_HELP),
+    ModelOption("fusion", str, "concat", "fusion of the views' features: concat, mean, attention"),
+    ModelOption("shared", _yes_no, "yes", "one encoder for every view (yes) or one per view"),
+)
+
+
 def _backbone(name: str, constructor: str, preprocessing: str, **extra) -> ModelEntry:
     return ModelEntry(
         name=name,
@@ -112,6 +134,21 @@ MODELS: dict[str, ModelEntry] = {
         _backbone("resnet50", "ResNet50", "caffe"),
         _backbone("inception_v3", "InceptionV3", "tf", input_size=299, min_size=75),
         _backbone("efficientnet_b0", "EfficientNetB0", "none"),
+        ModelEntry(
+            name="multiview_mobilenet",
+            builder="mammokit.models.multiview:multiview_mobilenet",
+            description="MobileNet on each view of a breast (or exam), views fused, one softmax",
+            preprocessing="tf",
+            options=(_WIDTH, *_MULTIVIEW),
+        ),
+        ModelEntry(
+            name="multiview_cnn",
+            builder="mammokit.models.multiview:multiview_cnn",
+            description="the plain CNN on each view of a breast (or exam), views fused",
+            preprocessing="unit",
+            options=_MULTIVIEW,
+            min_size=8,
+        ),
     )
 }
 
@@ -141,10 +178,17 @@ def available_models() -> list[str]:
 
 
 def model_entry(name: str) -> ModelEntry:
-    """The registry entry of ``name``; a clear error for an unknown name."""
-    if name not in MODELS:
+    """The registry entry of ``name`` (``-`` read as ``_``); a clear error for an unknown name.
+
+    Examples
+    --------
+    >>> model_entry("multiview-mobilenet").name
+    'multiview_mobilenet'
+    """
+    key = name if name in MODELS else name.replace("-", "_")
+    if key not in MODELS:
         raise ModelConfigError(f"unknown model {name!r}; choose one of {available_models()}")
-    return MODELS[name]
+    return MODELS[key]
 
 
 def create_classifier(name: str, **kwargs):
@@ -173,5 +217,5 @@ def create_classifier(name: str, **kwargs):
     builder = getattr(importlib.import_module(module), function)
     kwargs.setdefault("input_shape", (entry.input_size, entry.input_size, 3))
     if entry.builder == _BACKBONE_BUILDER:
-        return builder(name, **kwargs)
+        return builder(entry.name, **kwargs)
     return builder(**kwargs)

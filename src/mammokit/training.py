@@ -268,6 +268,12 @@ def _record_info(model: keras.Model, info) -> None:
             f"{list(info.class_names)}; build it with class_names={list(info.class_names)}"
         )
     if isinstance(model, Classifier):
+        if model.info.views != info.views:
+            raise ModelConfigError(
+                f"the model reads views {model.info.views} but the data yields "
+                f"{info.views or 'single images'}; build the data with to_tf_dataset(..., "
+                "group=..., views=model.info.views)"
+            )
         model.info = info
     else:
         logger.warning(

@@ -13,12 +13,14 @@ import numpy as np
 import pandas as pd
 import tensorflow as tf
 
+from mammokit.datasets.grouping import group_views, view_rows
 from mammokit.datasets.preprocess import crop_breast, flip_to_left, guess_side
 from mammokit.datasets.records import check_records, label_indices
 from mammokit.errors import ImageReadError, MammokitError, ModelConfigError
 from mammokit.intensity import Intensity, check_intensity, read_scaled
 from mammokit.io import check_image_file, read_image
 from mammokit.model_info import ModelInfo
+from mammokit.views import input_name
 
 __all__ = [
     "load_example",
@@ -27,6 +29,7 @@ __all__ = [
     "side_from_name",
     "standard_preprocess",
     "to_tf_dataset",
+    "view_loader",
 ]
 
 _SIDE_IN_NAME = re.compile(r"(?:^|[._-])(LEFT|RIGHT)(?:[._-]|$)", re.IGNORECASE)
@@ -230,8 +233,14 @@ def to_tf_dataset(
     intensity: Intensity = "bits",
     classes: Sequence[str] | None = None,
     input_context: tf.distribute.InputContext | None = None,
+    group: str | None = None,
+    views: Sequence[str] | None = None,
+    missing_view: str = "zeros",
 ) -> tf.data.Dataset:
     """Turn a records table into a batched ``tf.data.Dataset`` of images and one-hot labels.
+
+    With ``group``, each element is one breast (or exam) for a multi-view model instead: a
+    dict of its views and the label at that level.
 
     Parameters
     ----------
@@ -286,6 +295,21 @@ def to_tf_dataset(
         files; ``batch_size`` is then the global batch, each pipeline yielding
         ``input_context.get_per_replica_batch_size(batch_size)``; tf.data's own auto-sharding
         is switched off. See the "Scaling out" docs page.
+    group
+        ``"breast"`` or ``"exam"``: yield the views of one breast (exam) together, for
+        :func:`mammokit.models.multiview_classifier`. The records are grouped by
+        :func:`~mammokit.datasets.grouping.group_views`; the inputs are a dict keyed by
+        :func:`~mammokit.views.input_name` of each view (``{"cc": ..., "mlo": ...}``), each
+        ``(B, H, W, channels)``, preprocessed and augmented view by view (``augment`` draws
+        anew for each view); the label is the group's most severe label; ``batch_size``
+        counts groups. Not with ``with_masks`` or ``metadata``.
+    views
+        With ``group``: the views, in the model's input order; default ``("CC", "MLO")`` for
+        a breast, ``("L-CC", "L-MLO", "R-CC", "R-MLO")`` for an exam.
+    missing_view
+        With ``group``: ``"zeros"`` (default: an all-zero image, which the multi-view models
+        leave out of their fusion), ``"repeat"``, ``"skip"`` (reported) or ``"error"``; see
+        :mod:`mammokit.datasets.grouping`.
 
     Returns
     -------
@@ -294,7 +318,9 @@ def to_tf_dataset(
         ``float32 (B, len(classes))`` one-hot labels. The models in :mod:`mammokit.models`
         scale their input themselves. The dataset's ``mammokit_info`` attribute holds the
         :class:`~mammokit.model_info.ModelInfo` a model trained on it should record (classes,
-        preprocessing, intensity rule, task); :func:`mammokit.training.fit` records it.
+        preprocessing, intensity rule, task, views); :func:`mammokit.training.fit` records it.
+        With ``group``, ``mammokit_groups`` holds the grouped table, in the dataset's order
+        (without shuffling).
 
     Raises
     ------
@@ -311,6 +337,9 @@ def to_tf_dataset(
     >>> images, labels = next(iter(to_tf_dataset(records, image_size=(32, 32), batch_size=4)))
     >>> tuple(images.shape), tuple(labels.shape)
     ((4, 32, 32, 3), (4, 3))
+    >>> views, labels = next(iter(to_tf_dataset(records, (32, 32), 4, group="breast")))
+    >>> sorted(views), tuple(views["mlo"].shape), tuple(labels.shape)
+    (['cc', 'mlo'], (4, 32, 32, 3), (4, 3))
     """
     classes = check_records(records, classes=classes)
     if channels not in (1, 3):
@@ -322,12 +351,24 @@ def to_tf_dataset(
     if input_context is not None:
         batch_size = input_context.get_per_replica_batch_size(batch_size)
     images = _ImageColumns.of(records)
+    groups = None
+    if group is not None:
+        if with_masks or metadata:
+            raise MammokitError("with_masks and metadata are not available with group")
+        groups = group_views(records, group, views, missing_view, classes)
+        views = groups.attrs["views"]
+        loader = _ViewsLoader(images, view_rows(groups), views, size, preprocess, intensity)
+        files = loader.files()
+        targets = groups["label"].map({name: i for i, name in enumerate(classes)}).to_numpy()
+    else:
+        loader = _ExampleLoader(images, size, preprocess, intensity, with_masks)
+        files = images.files(with_masks)
+        targets = label_indices(records, classes)
     if validate:
-        _validate_files(images.files(with_masks))
-    loader = _ExampleLoader(images, size, preprocess, intensity, with_masks)
-    labels = tf.one_hot(label_indices(records, classes), len(classes), dtype=tf.float32)
+        _validate_files(files)
+    labels = tf.one_hot(targets, len(classes), dtype=tf.float32)
     columns = {name: _column_tensor(records, name) for name in metadata}
-    indices = tf.data.Dataset.range(len(images.paths))
+    indices = tf.data.Dataset.range(len(targets))
     if input_context is not None:
         indices = indices.shard(input_context.num_input_pipelines, input_context.input_pipeline_id)
     dataset = indices.map(
@@ -342,7 +383,7 @@ def to_tf_dataset(
     if cache:
         dataset = dataset.cache("" if cache is True else str(Path(cache) / "mammokit-cache"))
     if shuffle:
-        dataset = dataset.shuffle(len(images.paths), seed=seed, reshuffle_each_iteration=True)
+        dataset = dataset.shuffle(len(targets), seed=seed, reshuffle_each_iteration=True)
     dataset = _batched(dataset, batch_size, augment, channels, bool(metadata))
     if input_context is not None:
         options = tf.data.Options()
@@ -355,10 +396,12 @@ def to_tf_dataset(
             intensity=intensity,
             task=records.attrs.get("task"),
             labels=records.attrs.get("labels"),
+            views=views if group is not None else None,
         )
         if len(classes) >= 2
         else None
     )
+    dataset.mammokit_groups = groups
     return dataset
 
 
@@ -436,6 +479,87 @@ class _ExampleLoader:
         return image, tf.ensure_shape(mask, self.size)[..., tf.newaxis]
 
 
+def view_loader(
+    records: pd.DataFrame,
+    groups: pd.DataFrame,
+    image_size: tuple[int, int] = (224, 224),
+    preprocess: Preprocess | None = standard_preprocess,
+    intensity: Intensity = "bits",
+) -> Callable[[int], list[np.ndarray]]:
+    """A function reading group ``i``'s views as the multi-view pipeline does.
+
+    Parameters
+    ----------
+    records
+        The records ``groups`` was made from.
+    groups
+        :func:`~mammokit.datasets.grouping.group_views` of ``records``.
+    image_size, preprocess, intensity
+        As for :func:`to_tf_dataset`.
+
+    Returns
+    -------
+    callable
+        ``load(i)``: one ``float32 (H, W)`` image per view of group ``i``, in the order of
+        ``groups.attrs["views"]``, zeros for a missing view.
+
+    Examples
+    --------
+    >>> import tempfile
+    >>> from mammokit.datasets import make_synthetic, read_mini_ddsm
+    >>> from mammokit.datasets.grouping import group_views
+    >>> records = read_mini_ddsm(make_synthetic(tempfile.mkdtemp(), 3, (64, 48)))
+    >>> cc, mlo = view_loader(records, group_views(records), (16, 16))(0)
+    >>> cc.shape, mlo.shape
+    ((16, 16), (16, 16))
+    """
+    loader = _ViewsLoader(
+        _ImageColumns.of(records),
+        view_rows(groups),
+        groups.attrs["views"],
+        (int(image_size[0]), int(image_size[1])),
+        preprocess,
+        intensity,
+    )
+    return lambda index: loader.arrays(np.int64(index))
+
+
+class _ViewsLoader:
+    """Loads group ``i``'s views (zeros for a missing one) inside the graph."""
+
+    def __init__(
+        self,
+        images: _ImageColumns,
+        rows: np.ndarray,
+        views: Sequence[str],
+        size: tuple[int, int],
+        preprocess: Preprocess | None,
+        intensity: Intensity,
+    ) -> None:
+        self.rows, self.names = rows, [input_name(view) for view in views]
+        self.single = _ExampleLoader(images, size, preprocess, intensity, with_masks=False)
+
+    def files(self) -> list[str]:
+        used = sorted({int(i) for i in self.rows.ravel() if i >= 0})
+        return [self.single.images.paths[i] for i in used]
+
+    def arrays(self, index: np.ndarray) -> list[np.ndarray]:
+        empty = np.zeros(self.single.size, np.float32)
+        return [
+            self.single.arrays(np.int64(row))[0] if row >= 0 else empty
+            for row in self.rows[int(index)]
+        ]
+
+    def tensors(self, index: tf.Tensor) -> dict[str, tf.Tensor]:
+        views = tf.numpy_function(
+            self.arrays, [index], [tf.float32] * len(self.names), stateful=False
+        )
+        return {
+            name: tf.ensure_shape(view, self.single.size)[..., tf.newaxis]
+            for name, view in zip(self.names, views, strict=True)
+        }
+
+
 def _batched(
     dataset: tf.data.Dataset,
     batch_size: int,
@@ -447,12 +571,12 @@ def _batched(
     dataset = dataset.batch(batch_size)
     if augment is not None:
         dataset = dataset.map(
-            lambda x, meta, y: (augment(x), meta, y),
+            lambda x, meta, y: (_each_view(augment, x), meta, y),
             num_parallel_calls=tf.data.AUTOTUNE,
             deterministic=True,  # random draws in batch order, whatever the threads do
         )
     if channels == 3:
-        dataset = dataset.map(lambda x, meta, y: (_to_rgb(x), meta, y))
+        dataset = dataset.map(lambda x, meta, y: (_each_view(_to_rgb, x), meta, y))
     if with_metadata:
         dataset = dataset.map(lambda x, meta, y: (_as_dict(x, meta), y))
     else:
@@ -490,6 +614,13 @@ def _as_dict(x: tf.Tensor | tuple, meta: dict) -> dict:
     if isinstance(x, tuple):
         return {"image": x[0], "mask": x[1], **meta}
     return {"image": x, **meta}
+
+
+def _each_view(function: Callable, x: tf.Tensor | tuple | dict) -> tf.Tensor | tuple | dict:
+    """``function`` of each view of a multi-view batch (a dict); of the batch otherwise."""
+    if isinstance(x, dict):
+        return {name: function(view) for name, view in x.items()}
+    return function(x)
 
 
 def _to_rgb(x: tf.Tensor | tuple) -> tf.Tensor | tuple:

@@ -18,6 +18,7 @@ from mammokit.models.classifier import (
 from mammokit.models.cnn import cnn_classifier
 from mammokit.models.layers import BackbonePreprocessing, GrayToRGB
 from mammokit.models.mobilenet import mobilenet_classifier
+from mammokit.models.multiview import multiview_classifier, view_feature_layers
 from mammokit.models.saving import ModelLoadError, load_model
 from mammokit.models.tuning import unfreeze
 from mammokit.registry import available_models, create_classifier, register_model
@@ -37,8 +38,10 @@ __all__ = [
     "load_model",
     "mobilenet_classifier",
     "model_info",
+    "multiview_classifier",
     "register_model",
     "unfreeze",
+    "view_feature_layers",
 ]
 
 

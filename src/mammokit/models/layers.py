@@ -7,7 +7,17 @@ from keras.applications import imagenet_utils
 
 from mammokit.errors import ModelConfigError
 
-__all__ = ["BackbonePreprocessing", "GrayToRGB", "global_pooling"]
+__all__ = [
+    "FUSIONS",
+    "BackbonePreprocessing",
+    "GrayToRGB",
+    "ViewFusion",
+    "ViewPresence",
+    "global_pooling",
+]
+
+#: How :class:`ViewFusion` combines the views' features.
+FUSIONS = ("concat", "mean", "attention")
 
 
 @keras.saving.register_keras_serializable(package="mammokit")
@@ -64,8 +74,8 @@ class GrayToRGB(keras.layers.Layer):
         return (*input_shape[:-1], 3)
 
 
-def global_pooling(kind: str) -> keras.layers.Layer:
-    """A global pooling layer named ``"global_pool"``: ``"avg"`` or ``"max"``.
+def global_pooling(kind: str, name: str = "global_pool") -> keras.layers.Layer:
+    """A global pooling layer, by default named ``"global_pool"``: ``"avg"`` or ``"max"``.
 
     Examples
     --------
@@ -75,4 +85,99 @@ def global_pooling(kind: str) -> keras.layers.Layer:
     layers = {"avg": keras.layers.GlobalAveragePooling2D, "max": keras.layers.GlobalMaxPooling2D}
     if kind not in layers:
         raise ModelConfigError(f"pooling must be 'avg' or 'max', got {kind!r}")
-    return layers[kind](name="global_pool")
+    return layers[kind](name=name)
+
+
+@keras.saving.register_keras_serializable(package="mammokit")
+class ViewPresence(keras.layers.Layer):
+    """1.0 for each image holding any non-zero pixel, 0.0 for an all-zero (missing) view.
+
+    A missing view reaches a multi-view model as an all-zero image
+    (:mod:`mammokit.datasets.grouping`); a mammogram never is one.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> images = np.zeros((2, 4, 4, 1), "float32"); images[1, 0, 0] = 3.0
+    >>> np.asarray(ViewPresence()(images)).ravel().tolist()
+    [0.0, 1.0]
+    """
+
+    def call(self, inputs):
+        flat = keras.ops.reshape(keras.ops.abs(inputs), (keras.ops.shape(inputs)[0], -1))
+        return keras.ops.cast(keras.ops.max(flat, axis=1, keepdims=True) > 0, self.compute_dtype)
+
+    def compute_output_shape(self, input_shape):
+        return (input_shape[0], 1)
+
+
+@keras.saving.register_keras_serializable(package="mammokit")
+class ViewFusion(keras.layers.Layer):
+    """Fuse the pooled features of several views, leaving out the views that are missing.
+
+    Called on ``[features_1, ..., features_V, present_1, ..., present_V]``: V feature
+    vectors ``(B, C)`` and V presence flags ``(B, 1)`` (:class:`ViewPresence`).
+
+    Parameters
+    ----------
+    mode
+        ``"concat"``: the features side by side ``(B, V * C)``, a missing view's zeroed;
+        ``"mean"``: the mean over the views present ``(B, C)``; ``"attention"``: a weighted
+        sum ``(B, C)`` with weights learnt from the features (gated attention, Ilse et al.,
+        2018), a softmax over the views present.
+    attention_units
+        Hidden units of the attention's scoring network.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> cc, mlo = np.ones((1, 2), "float32"), np.full((1, 2), 3.0, "float32")
+    >>> present, absent = np.ones((1, 1), "float32"), np.zeros((1, 1), "float32")
+    >>> np.asarray(ViewFusion("mean")([cc, mlo, present, present])).tolist()
+    [[2.0, 2.0]]
+    >>> np.asarray(ViewFusion("mean")([cc, mlo, present, absent])).tolist()
+    [[1.0, 1.0]]
+    """
+
+    def __init__(self, mode: str = "concat", attention_units: int = 64, **kwargs) -> None:
+        super().__init__(**kwargs)
+        if mode not in FUSIONS:
+            raise ModelConfigError(f"fusion must be one of {FUSIONS}, got {mode!r}")
+        self.mode, self.attention_units = mode, int(attention_units)
+
+    def build(self, input_shape):
+        if len(input_shape) % 2 or len(input_shape) < 4:
+            raise ModelConfigError("ViewFusion takes V >= 2 feature tensors and V presence flags")
+        channels = int(input_shape[0][-1])
+        if self.mode == "attention":
+            units = self.attention_units
+            self.hidden = self.add_weight((channels, units), name="hidden")
+            self.gate = self.add_weight((channels, units), name="gate")
+            self.score = self.add_weight((units, 1), name="score")
+
+    def call(self, inputs):
+        count = len(inputs) // 2
+        features = keras.ops.stack(inputs[:count], axis=1)  # (B, V, C)
+        present = keras.ops.stack(inputs[count:], axis=1)  # (B, V, 1)
+        if self.mode == "concat":
+            return keras.ops.reshape(features * present, (-1, count * features.shape[-1]))
+        if self.mode == "mean":
+            total = keras.ops.sum(features * present, axis=1)
+            return total / keras.ops.maximum(keras.ops.sum(present, axis=1), 1.0)
+        gated = keras.ops.tanh(features @ self.hidden) * keras.ops.sigmoid(features @ self.gate)
+        logits = gated @ self.score  # (B, V, 1); missing views out (-1e4 fits float16 too)
+        logits = keras.ops.where(present > 0, logits, keras.ops.full_like(logits, -1e4))
+        weights = keras.ops.softmax(logits, axis=1) * present
+        return keras.ops.sum(weights * features, axis=1)
+
+    def compute_output_shape(self, input_shape):
+        count, channels = len(input_shape) // 2, input_shape[0][-1]
+        width = count * channels if self.mode == "concat" else channels
+        return (input_shape[0][0], width)
+
+    def get_config(self) -> dict:
+        return {
+            **super().get_config(),
+            "mode": self.mode,
+            "attention_units": self.attention_units,
+        }

@@ -1,0 +1,138 @@
+"""The views a multi-view model reads, and their names; importable without TensorFlow.
+
+A screening exam is four images: the craniocaudal (CC) and mediolateral-oblique (MLO) view
+of each breast. A multi-view model (:func:`mammokit.models.multiview_classifier`) reads the
+views of one *breast* together, named by view alone (``("CC", "MLO")``), or the views of one
+*exam*, named by side and view (``("L-CC", "L-MLO", "R-CC", "R-MLO")``). The names match the
+records' ``view`` column (and ``side``: ``L`` for ``LEFT``, ``R`` for ``RIGHT``),
+case-insensitively; any view a dataset publishes (``ML``, ``XCCL``, ...) can be named.
+
+Examples
+--------
+>>> check_views(["cc", "mlo"]), views_level(("L-CC", "R-CC")), input_name("L-MLO")
+(('CC', 'MLO'), 'exam', 'l_mlo')
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from mammokit.errors import ModelConfigError
+
+__all__ = [
+    "BREAST_VIEWS",
+    "EXAM_VIEWS",
+    "GROUPS",
+    "check_views",
+    "default_views",
+    "input_name",
+    "parse_views",
+    "view_side",
+    "views_level",
+]
+
+#: What a multi-view model reads together.
+GROUPS = ("breast", "exam")
+#: The two standard views of one breast.
+BREAST_VIEWS = ("CC", "MLO")
+#: The four standard views of one exam, left breast first.
+EXAM_VIEWS = ("L-CC", "L-MLO", "R-CC", "R-MLO")
+
+_VIEW = re.compile(r"^(?:([LR])-)?([A-Z][A-Z0-9]*)$")
+_SIDES = {"L": "LEFT", "R": "RIGHT"}
+
+
+def check_views(views: Sequence[str]) -> tuple[str, ...]:
+    """``views`` upper-cased and checked: two or more distinct names, all of one kind.
+
+    Raises
+    ------
+    ModelConfigError
+        A name is not a view (``CC``) or a side and view (``L-CC``), names repeat, fewer
+        than two are given, or breast and exam names are mixed.
+
+    Examples
+    --------
+    >>> check_views(("l-cc", "R-CC"))
+    ('L-CC', 'R-CC')
+    """
+    if isinstance(views, str):
+        raise ModelConfigError(f"views must be a sequence of view names, got the string {views!r}")
+    names = tuple(str(view).strip().upper() for view in views)
+    bad = [name for name in names if not _VIEW.match(name)]
+    if bad:
+        raise ModelConfigError(
+            f"view names must be a view (CC, MLO, ...) or a side and a view (L-CC, R-MLO), "
+            f"got {bad}"
+        )
+    if len(names) < 2 or len(set(names)) != len(names):
+        raise ModelConfigError(f"views must be two or more distinct names, got {list(names)}")
+    kinds = {view_side(name) is None for name in names}
+    if len(kinds) > 1:
+        raise ModelConfigError(
+            f"views mix breast views (CC) and exam views (L-CC): {list(names)}; name all by "
+            "view (one breast) or all by side and view (one exam)"
+        )
+    return names
+
+
+def views_level(views: Sequence[str]) -> str:
+    """``"breast"`` for views named by view alone, ``"exam"`` for side-and-view names.
+
+    Examples
+    --------
+    >>> views_level(("CC", "MLO"))
+    'breast'
+    """
+    names = check_views(views)
+    return "breast" if view_side(names[0]) is None else "exam"
+
+
+def default_views(group: str) -> tuple[str, ...]:
+    """The standard views of a ``"breast"`` (:data:`BREAST_VIEWS`) or ``"exam"``.
+
+    Examples
+    --------
+    >>> default_views("exam")
+    ('L-CC', 'L-MLO', 'R-CC', 'R-MLO')
+    """
+    if group not in GROUPS:
+        raise ModelConfigError(f"group must be one of {GROUPS}, got {group!r}")
+    return BREAST_VIEWS if group == "breast" else EXAM_VIEWS
+
+
+def view_side(view: str) -> str | None:
+    """The side an exam view names (``"L-CC"`` -> ``"LEFT"``); ``None`` for a breast view.
+
+    Examples
+    --------
+    >>> view_side("R-MLO"), view_side("MLO")
+    ('RIGHT', None)
+    """
+    match = _VIEW.match(view.strip().upper())
+    if match is None:
+        raise ModelConfigError(f"{view!r} is not a view name")
+    return _SIDES[match.group(1)] if match.group(1) else None
+
+
+def input_name(view: str) -> str:
+    """The model input (and exported tensor) name of a view: lower case, ``-`` as ``_``.
+
+    Examples
+    --------
+    >>> input_name("CC"), input_name("R-MLO")
+    ('cc', 'r_mlo')
+    """
+    return view.strip().lower().replace("-", "_")
+
+
+def parse_views(text: str) -> tuple[str, ...]:
+    """Views from a comma-separated list, as the command line takes them.
+
+    Examples
+    --------
+    >>> parse_views("CC,MLO")
+    ('CC', 'MLO')
+    """
+    return check_views([part for part in text.split(",") if part.strip()])
