@@ -35,6 +35,11 @@ def _demo(args: argparse.Namespace) -> int:
     return EXIT_OK if report["models"] else EXIT_ERROR
 
 
+def _model_name(value: str) -> str:
+    """A registry name as the command line takes it: ``multiview-mobilenet`` is accepted."""
+    return value if value in MODELS else value.replace("-", "_")
+
+
 def _weights(value: str) -> str | None:
     return None if value.lower() == "none" else value
 
@@ -96,7 +101,8 @@ def _train(args: argparse.Namespace) -> int:
     entry = train_model(
         args.model, train, val, test, out, args.model, config, **_weight_option(args), **options
     )
-    print(f"test accuracy {entry['accuracy']:.1%} after {entry['epochs']} epochs")
+    level = entry["evaluation"].get("level", "image")
+    print(f"test accuracy per {level} {entry['accuracy']:.1%} after {entry['epochs']} epochs")
     print(f"model: {out / (args.model + '.keras')}; report: {out / (args.model + '_report.json')}")
     return 0
 
@@ -110,13 +116,14 @@ def _evaluate(args: argparse.Namespace) -> int:
 
     model = load_model(args.model)
     info = model_info(model, source=args.model)
-    _, height, width, channels = model.input_shape
+    _, height, width, channels = model.inputs[0].shape
     labels = args.labels or (info.labels if info.labels in LABEL_LEVELS else "case")
     records = datasets.load_records(args.data, variant=args.variant, labels=labels)
     _report_skipped(records)
     fits = set(records["label"]) <= set(info.class_names)
     if args.task or (info.task and not fits):  # a test.csv from train is relabelled already
         records = apply_task(records, args.task or info.task)
+    grouped = {"group": info.level, "views": info.views} if info.views else {}
     data = datasets.to_tf_dataset(
         records,
         (height, width),
@@ -125,10 +132,13 @@ def _evaluate(args: argparse.Namespace) -> int:
         classes=info.class_names,
         preprocess=resolve_preprocess(info.preprocess),
         intensity=info.intensity,
+        **grouped,
     )
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     levels = ("image", "breast", "patient") if args.level == "all" else (args.level,)
+    if info.views and args.level not in ("all", *LEVELS[LEVELS.index(info.level) :]):
+        raise _UsageError(f"a model of {info.level}s gives no {args.level}-level results")
     report = evaluate_model(model, records, data, out, args.name, levels, args.how)
     for level, result in report["levels"].items():
         if level not in levels:
@@ -164,6 +174,8 @@ def _explain(args: argparse.Namespace) -> int:
         opacity = args.alpha
     model = load_model(args.model)
     info = model_info(model, source=args.model)
+    if info.views:
+        return _explain_views(args, model, info, opacity)
     preprocess = resolve_preprocess(info.preprocess)
     classes = info.class_names
     _, height, width, channels = model.input_shape
@@ -192,6 +204,80 @@ def _explain(args: argparse.Namespace) -> int:
         writer.writerows(rows)
     print(f"probabilities: {out / 'predictions.csv'}")
     return 0
+
+
+def _explain_views(args: argparse.Namespace, model, info, opacity: float) -> int:
+    """``explain`` for a multi-view model: the images in groups of its views, one figure each."""
+    import csv
+
+    import numpy as np
+
+    from mammokit.datasets.pipeline import prepare_example, resolve_preprocess, side_from_name
+    from mammokit.explain import explanation_figure, grad_cam
+    from mammokit.intensity import read_scaled
+    from mammokit.views import input_name
+
+    views, classes = info.views, info.class_names
+    if len(args.images) % len(views):
+        raise _UsageError(
+            f"the model reads the views {list(views)} of a {info.level} together: give "
+            f"{len(views)} images per {info.level} ({len(args.images)} given)"
+        )
+    preprocess = resolve_preprocess(info.preprocess)
+    _, height, width, channels = model.inputs[0].shape
+    out = Path(args.out)
+    out.mkdir(parents=True, exist_ok=True)
+    rows = []
+    for start in range(0, len(args.images), len(views)):
+        paths = _by_view(args.images[start : start + len(views)], views)
+        inputs, shown = {}, {}
+        for view, path in paths.items():
+            scaled = read_scaled(path, intensity=info.intensity)[0]
+            image, _, shown[view] = prepare_example(
+                scaled, side_from_name(path), (height, width), preprocess
+            )
+            inputs[input_name(view)] = np.repeat(image[None, ..., None], channels, axis=-1)
+        probabilities = model.predict(inputs, verbose=0)[0]
+        heatmaps = grad_cam(model, inputs, args.class_index, method=args.method)
+        figure = explanation_figure(
+            shown, {view: heatmaps[input_name(view)][0] for view in views}, probabilities,
+            classes, args.class_index, " + ".join(Path(p).name for p in paths.values()),
+            args.method, opacity,
+        )  # fmt: skip
+        first = Path(next(iter(paths.values()))).stem
+        target = out / f"{first}_{info.level}_{args.method.replace('+', 'p')}.png"
+        figure.savefig(target, dpi=150)
+        predicted = classes[int(np.argmax(probabilities))]
+        rows.append([*paths.values(), predicted, *(f"{p:.6f}" for p in probabilities), target])
+        print(f"{' + '.join(paths.values())}: {predicted} ({probabilities.max():.1%}) -> {target}")
+    with open(out / "predictions.csv", "w", newline="") as handle:
+        writer = csv.writer(handle)
+        header = [f"{view}_path" for view in views]
+        writer.writerow([*header, "predicted", *(f"p_{c}" for c in classes), "overlay"])
+        writer.writerows(rows)
+    print(f"probabilities: {out / 'predictions.csv'}")
+    return 0
+
+
+def _by_view(paths: list[str], views: tuple[str, ...]) -> dict[str, str]:
+    """The files of one breast (exam) by view: as their names say (``..._CC``), else in order."""
+    import re
+
+    from mammokit.datasets.pipeline import side_from_name
+    from mammokit.views import view_side
+
+    found = {}
+    for path in paths:
+        tokens = {token.upper() for token in re.split(r"[._\-\s]+", Path(path).stem)}
+        side = side_from_name(path)
+        for view in views:
+            name = view.split("-")[-1]
+            if name in tokens and view_side(view) in (None, side) and view not in found:
+                found[view] = path
+                break
+    if len(found) == len(views):
+        return {view: found[view] for view in views}
+    return dict(zip(views, paths, strict=True))
 
 
 def _export(args: argparse.Namespace) -> int:
@@ -230,6 +316,8 @@ def _predict(args: argparse.Namespace) -> int:
     from mammokit.io import DICOM_SUFFIXES, IMAGE_SUFFIXES
 
     predictor = Predictor(args.model)
+    if predictor.views is not None:
+        return _predict_breasts(args, predictor)
     paths = []
     for item in map(Path, args.inputs):
         if item.is_dir():
@@ -255,6 +343,29 @@ def _predict(args: argparse.Namespace) -> int:
     else:
         writer = csv.writer(sys.stdout)
         writer.writerows([header, *rows])
+    return 0
+
+
+def _predict_breasts(args: argparse.Namespace, predictor) -> int:
+    """``predict`` for a multi-view model: a dataset in, one row per breast (exam) out."""
+    from mammokit import datasets
+
+    if len(args.inputs) != 1 or not Path(args.inputs[0]).exists():
+        raise _UsageError(
+            f"{Path(args.model).name} reads the views {list(predictor.views)} of a "
+            f"{predictor.info.level} together: give one dataset (a download, a folder of class "
+            "folders or a records CSV) whose records name each image's patient, side and view"
+        )
+    records = datasets.load_records(args.inputs[0])
+    _report_skipped(records)
+    table = predictor.predict_breasts(records, args.batch_size)
+    table["missing_views"] = [",".join(views) for views in table["missing_views"]]
+    table = table.rename(columns={name: f"p_{name}" for name in predictor.class_names})
+    if args.csv:
+        table.to_csv(args.csv, index=False, float_format="%.6f")
+        print(f"wrote {len(table)} {predictor.info.level} predictions to {args.csv}")
+    else:
+        table.to_csv(sys.stdout, index=False, float_format="%.6f")
     return 0
 
 
@@ -365,6 +476,7 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument(
         "--model",
         default="cnn",
+        type=_model_name,
         choices=available_models(),
         metavar="MODEL",
         help="; ".join(
@@ -440,7 +552,8 @@ def build_parser() -> argparse.ArgumentParser:
         description=(
             "Preprocess each image as in training (flip to the left, crop to the breast), "
             "predict, and write a heatmap overlay PNG per image plus predictions.csv. Reads "
-            "JPEG, 8/16-bit PNG and DICOM."
+            "JPEG, 8/16-bit PNG and DICOM. For a multi-view model give the views of each breast "
+            "(exam) together (e.g. x_CC.png x_MLO.png): one figure shows them side by side."
         ),
     )
     explain.add_argument("model", help="a .keras model file")
@@ -473,6 +586,8 @@ def build_parser() -> argparse.ArgumentParser:
     predict = commands.add_parser(
         "predict",
         help="class probabilities for image files or folders (.keras, .tflite or .onnx model)",
+        description="Class probabilities per image file; for a multi-view model, per breast "
+        "(exam) of one dataset given as the input (a download, class folders or a records CSV).",
     )
     predict.add_argument("model", help="a .keras, .tflite or .onnx file")
     predict.add_argument("inputs", nargs="+", help="image files and/or folders")

@@ -32,11 +32,13 @@ import pandas as pd
 import tensorflow as tf
 
 from mammokit.datasets import class_weights
+from mammokit.datasets.grouping import unit_records
 from mammokit.datasets.records import check_records, record_classes
 from mammokit.errors import MammokitError
 from mammokit.levels import LEVELS, level_keys, level_report
 from mammokit.metrics import plot_confusion_matrix
 from mammokit.training import compile_classifier, fit, make_reproducible, plot_history
+from mammokit.views import BREAST_VIEWS, check_views, views_level
 
 __all__ = ["TrainConfig", "evaluate_model", "train_and_evaluate", "train_model"]
 
@@ -66,6 +68,9 @@ class TrainConfig:
         Seeds the model's weights, shuffling and augmentation (:func:`make_reproducible`).
     verbose
         Keras's verbosity for training.
+    missing_view
+        For a multi-view model: what a missing view becomes (``"zeros"``, ``"repeat"``,
+        ``"skip"``, ``"error"``; :mod:`mammokit.datasets.grouping`).
     """
 
     image_size: tuple[int, int] = (224, 224)
@@ -78,6 +83,7 @@ class TrainConfig:
     intensity: str | tuple[float, float] = "bits"
     seed: int = 0
     verbose: int | str = "auto"
+    missing_view: str = "zeros"
 
 
 def train_model(
@@ -128,6 +134,9 @@ def train_model(
     size = tuple(config.image_size)
     classes = record_classes(train_records)
     common = {"channels": config.channels, "intensity": config.intensity, "classes": classes}
+    views = _views_of(model, model_options)
+    if views is not None:  # a multi-view model reads breasts (exams), not images
+        common.update(group=views_level(views), views=views, missing_view=config.missing_view)
     augment = default_augmenter(seed=config.seed) if config.augment else None
     train_data = to_tf_dataset(
         train_records,
@@ -163,6 +172,17 @@ def train_model(
         name or model.name,
         config,
     )
+
+
+def _views_of(model: keras.Model | str, options: dict) -> tuple[str, ...] | None:
+    """The views a model (or registry name with its options) reads; ``None`` for images."""
+    if not isinstance(model, str):
+        return getattr(getattr(model, "info", None), "views", None)
+    from mammokit.registry import model_entry
+
+    if not model_entry(model).builder.startswith("mammokit.models.multiview:"):
+        return None
+    return check_views(options.get("views", BREAST_VIEWS))
 
 
 def train_and_evaluate(
@@ -247,8 +267,10 @@ def _train_evaluate_save(
     config: TrainConfig,
 ) -> dict:
     out.mkdir(parents=True, exist_ok=True)
-    steps = config.epochs * -(-len(train_records) // config.batch_size)
-    weights = class_weights(train_records)
+    groups = getattr(train_data, "mammokit_groups", None)
+    units = train_records if groups is None else unit_records(groups)  # what a step counts
+    steps = config.epochs * -(-len(units) // config.batch_size)
+    weights = class_weights(units)
     compile_classifier(model, weights, config.learning_rate, decay_steps=steps)
     tic = time.perf_counter()
     history = fit(
@@ -292,8 +314,13 @@ def evaluate_model(
     over every image of the case), ``"max"`` otherwise (a unit is called by its most
     suspicious image).
 
-    Writes ``<name>_confusion.png`` (image level) and ``<name>_report.json`` into ``out_dir``
-    and returns the image-level report of :func:`mammokit.metrics.evaluation_report` with
+    A multi-view model (:func:`mammokit.models.multiview_classifier`) is evaluated on what
+    it predicts: ``data`` must come from ``to_tf_dataset(records, ..., group=...)``, the
+    results start at its level (breast or exam) and the report's ``predictions`` name each
+    breast (exam) and its view files.
+
+    Writes ``<name>_confusion.png`` (the first level) and ``<name>_report.json`` into ``out_dir``
+    and returns the first level's report of :func:`mammokit.metrics.evaluation_report` with
     ``"levels"``: the report of each level. The JSON file adds each image's probabilities
     under ``"predictions"``.
 
@@ -322,23 +349,33 @@ def evaluate_model(
     if unknown:
         raise MammokitError(f"unknown level(s) {unknown}; choose from {LEVELS}")
     check_records(records, classes=classes)  # before the predictions, which take the time
+    groups = getattr(data, "mammokit_groups", None)
+    if info.views is not None:
+        if groups is None:
+            raise MammokitError(
+                f"{model.name} reads the views {list(info.views)}: build data with "
+                f"to_tf_dataset(records, ..., group={info.level!r}, views={list(info.views)})"
+            )
+        records = unit_records(groups)  # one row per breast (exam): what the model predicts
+        levels = tuple(level for level in levels if LEVELS.index(level) >= LEVELS.index(info.level))
     probabilities = model.predict(data, verbose=0)
     if len(probabilities) != len(records):
         raise MammokitError(f"{len(probabilities)} predictions for {len(records)} records")
+    first = info.level
     reports, notes = {}, {}
-    for level in dict.fromkeys(("image", *levels)):
+    for level in dict.fromkeys((first, *levels)):
         try:
             level_keys(records, level)  # breast results need every image's side
         except MammokitError as err:
             notes[level] = str(err)
             continue
         reports[level] = level_report(records, probabilities, level, how, classes)
-    report = {**reports["image"], "levels": reports, "levels_left_out": notes}
+    report = {**reports[first], "levels": reports, "levels_left_out": notes}
     plot_confusion_matrix(
         report["confusion_matrix"],
         classes,
         out / f"{name}_confusion.png",
-        title=f"{name}: accuracy {report['accuracy']:.1%} (n = {report['n']} images)",
+        title=f"{name}: accuracy {report['accuracy']:.1%} (n = {report['n']} {first}s)",
     )
     predictions = [
         {"image_path": path, "label": label, "probabilities": np.round(p, 6).tolist()}
@@ -346,6 +383,13 @@ def evaluate_model(
             records["image_path"], records["label"], probabilities, strict=True
         )
     ]
+    if groups is not None:  # name the unit and its view files
+        for entry, (_, group) in zip(predictions, groups.iterrows(), strict=True):
+            del entry["image_path"]
+            entry.update(
+                {info.level: group["group_id"]},
+                views={view: group[f"{view}_path"] for view in info.views},
+            )
     (out / f"{name}_report.json").write_text(
         json.dumps({**report, "predictions": predictions}, indent=2)
     )

@@ -171,6 +171,10 @@ def grad_cam(
         A Keras classifier with a softmax output, e.g. from :mod:`mammokit.models`.
     images
         ``(N, H, W, C)`` or one ``(H, W, C)`` image, as the model takes them (0..255 scale).
+        For a multi-view model (:func:`mammokit.models.multiview_classifier`): a dict of the
+        views' batches, keyed by view or input name (``{"cc": ..., "mlo": ...}``, as
+        ``to_tf_dataset(..., group=...)`` yields them); each view's map is read from its own
+        feature layer (:func:`~mammokit.models.view_feature_layers`; ``layer`` is ignored).
     class_index
         Class to explain: ``None`` for each image's predicted class, an int for all images,
         or one int per image.
@@ -188,8 +192,10 @@ def grad_cam(
 
     Returns
     -------
-    numpy.ndarray
-        ``(N, H, W)`` float32 heatmaps in [0, 1] at the input resolution, without NaN.
+    numpy.ndarray or dict
+        ``(N, H, W)`` float32 heatmaps in [0, 1] at the input resolution, without NaN; for a
+        multi-view model a dict of them by input name (all zeros for a missing view, which the
+        model does not read).
 
     Examples
     --------
@@ -390,9 +396,12 @@ def explanation_figure(
     Parameters
     ----------
     image
-        The image as the model saw it before resizing (e.g. the breast crop), any bit depth.
+        The image as the model saw it before resizing (e.g. the breast crop), any bit depth;
+        for a multi-view model a dict of the views' images (``{"CC": ..., "MLO": ...}``),
+        drawn side by side, each above its overlay.
     heatmap
-        ``(h, w)`` map in [0, 1] from :func:`grad_cam`.
+        ``(h, w)`` map in [0, 1] from :func:`grad_cam`; a dict with the same keys as
+        ``image`` for a multi-view model.
     probabilities
         The model's probability of each class.
     class_names
@@ -428,18 +437,31 @@ def explanation_figure(
         raise MammokitError(f"{len(probabilities)} probabilities for {len(class_names)} classes")
     predicted = int(np.argmax(probabilities))
     explained = predicted if explained is None else int(explained)
-    shown = to_uint8(np.asarray(image))
-    height, width = shown.shape[:2]
-    figure = Figure(figsize=(2 * 3.2 * width / max(height, width) + 1.4, 4.4), layout="constrained")
-    plain, blended = figure.subplots(1, 2)
-    plain.imshow(shown, cmap="gray")
-    plain.set_title("image")
-    blended.imshow(overlay(shown, heatmap, opacity=opacity))
-    blended.set_title(f"{method} of {class_names[explained]}")
-    for axis in (plain, blended):
-        axis.axis("off")
+    if isinstance(image, Mapping) != isinstance(heatmap, Mapping):
+        raise MammokitError("give images and heatmaps both as arrays or both as dicts of views")
+    images = dict(image) if isinstance(image, Mapping) else {"": image}
+    heatmaps = dict(heatmap) if isinstance(heatmap, Mapping) else {"": heatmap}
+    if list(images) != list(heatmaps):
+        raise MammokitError(f"views {list(images)} of the images, {list(heatmaps)} of the maps")
+    shown = {view: to_uint8(np.asarray(picture)) for view, picture in images.items()}
+    height, width = next(iter(shown.values())).shape[:2]
+    panel = 3.2 * width / max(height, width)
+    if len(shown) == 1:  # one image: the image beside its overlay
+        figure = Figure(figsize=(2 * panel + 1.4, 4.4), layout="constrained")
+        axes = figure.subplots(1, 2).reshape(2, 1)
+    else:  # the views side by side, each image above its overlay
+        figure = Figure(figsize=(len(shown) * panel + 1.4, 7.8), layout="constrained")
+        axes = figure.subplots(2, len(shown), squeeze=False)
+    for column, (view, picture) in enumerate(shown.items()):
+        plain, blended = axes[:, column]
+        plain.imshow(picture, cmap="gray")
+        plain.set_title(view or "image")
+        blended.imshow(overlay(picture, heatmaps[view], opacity=opacity))
+        blended.set_title(f"{method} of {class_names[explained]}")
+        plain.axis("off")
+        blended.axis("off")
     scale = matplotlib.cm.ScalarMappable(Normalize(0.0, 1.0), cmap="jet")
-    figure.colorbar(scale, ax=blended, fraction=0.046, pad=0.04, label="relevance")
+    figure.colorbar(scale, ax=list(axes[1]), fraction=0.046, pad=0.04, label="relevance")
     ranked = np.argsort(-probabilities)
     shares = ", ".join(f"{class_names[i]} {probabilities[i]:.1%}" for i in ranked)
     caption = f"predicted {class_names[predicted]}  ({shares})"

@@ -51,7 +51,7 @@ from mammokit.errors import DatasetError
 from mammokit.levels import level_keys
 from mammokit.views import check_views, default_views, view_side, views_level
 
-__all__ = ["MISSING_VIEW_RULES", "group_views", "view_rows"]
+__all__ = ["MISSING_VIEW_RULES", "group_views", "unit_records", "view_rows"]
 
 #: What :func:`group_views` does with a missing view (see the module's description).
 MISSING_VIEW_RULES = ("zeros", "repeat", "skip", "error")
@@ -213,3 +213,25 @@ def _stand_in(view: str, chosen: dict[str, int]) -> str:
 def _columns(keys: list[str], views: Sequence[str]) -> list[str]:
     per_view = [f"{view}_{part}" for part in ("path", "row") for view in views]
     return [*keys, "group_id", "label", *per_view, "n_views", "missing_views"]
+
+
+def unit_records(groups: pd.DataFrame) -> pd.DataFrame:
+    """The groups as a records table, one row per breast (exam), for weights and reports.
+
+    ``image_path`` is the ``group_id``, so :func:`~mammokit.datasets.class_weights`,
+    :func:`~mammokit.levels.level_report` and :func:`~mammokit.levels.aggregate_predictions`
+    count breasts (exams) and resample patients.
+
+    Examples
+    --------
+    >>> from mammokit.datasets.records import make_records
+    >>> rows = [{"image_path": f"/{s}{v}", "label": "Normal", "patient_id": "p", "side": s,
+    ...          "view": v} for s in ("LEFT", "RIGHT") for v in ("CC", "MLO")]
+    >>> unit_records(group_views(make_records(rows)))["image_path"].tolist()
+    ['p/LEFT', 'p/RIGHT']
+    """
+    from mammokit.datasets.records import make_records
+
+    keys = list(groups.columns[: groups.columns.get_loc("group_id")])
+    rows = groups[[*keys, "label"]].assign(image_path=groups["group_id"])
+    return make_records(rows.to_dict("records"), classes=groups.attrs["classes"])
