@@ -52,7 +52,13 @@ def test_every_registered_model_builds_flat(name):
     extra = {"alpha": 0.35} if "alpha" in {o.name for o in entry.options} else {}
     model = create_classifier(name, input_shape=(size, size, 1), weights=None, **extra)
     assert model.output_shape == (None, 3)
-    assert not any(isinstance(layer, keras.Model) for layer in model.layers)
+    nested = [layer.name for layer in model.layers if isinstance(layer, keras.Model)]
+    if name.startswith("multiview"):  # one encoder shared by the views; each view's map outside
+        assert nested == ["encoder"]
+        height, width = model.get_layer("mlo_features").output.shape[1:3]
+        assert height > 1 and width > 1  # a spatial map per view, for Grad-CAM
+    else:
+        assert nested == []
 
 
 def test_registry_errors_and_the_deprecated_backbones_table():
@@ -62,7 +68,8 @@ def test_registry_errors_and_the_deprecated_backbones_table():
         backbone_classifier("cnn", input_shape=(32, 32, 3), weights=None)
     with pytest.deprecated_call():
         from mammokit.models import BACKBONES
-    assert set(BACKBONES) == set(available_models()) - {"cnn"}
+    single_image = {name for name in available_models() if not name.startswith("multiview")}
+    assert set(BACKBONES) == single_image - {"cnn"}
     assert BACKBONES["vgg19"].preprocessing == "caffe"
 
 

@@ -350,13 +350,14 @@ def _predict_breasts(args: argparse.Namespace, predictor) -> int:
     """``predict`` for a multi-view model: a dataset in, one row per breast (exam) out."""
     from mammokit import datasets
 
-    if len(args.inputs) != 1 or not Path(args.inputs[0]).exists():
+    source = Path(args.inputs[0])
+    if len(args.inputs) != 1 or not (source.is_dir() or source.suffix.lower() == ".csv"):
         raise _UsageError(
             f"{Path(args.model).name} reads the views {list(predictor.views)} of a "
             f"{predictor.info.level} together: give one dataset (a download, a folder of class "
             "folders or a records CSV) whose records name each image's patient, side and view"
         )
-    records = datasets.load_records(args.inputs[0])
+    records = datasets.load_records(source)
     _report_skipped(records)
     table = predictor.predict_breasts(records, args.batch_size)
     table["missing_views"] = [",".join(views) for views in table["missing_views"]]
