@@ -7,12 +7,13 @@ split by patient, then train side by side with the same settings
 * the single-view plain CNN on images, its breasts called by their most suspicious view
   (``aggregate_predictions(how="max")``), and
 * the two-view CNN (:func:`mammokit.models.multiview_classifier`, the same CNN shared by the CC
-  and MLO views, features concatenated) on breasts,
+  and MLO views) on breasts, its views' features concatenated, averaged, or weighted by
+  attention,
 
 and score both per breast on the same test breasts, with 95% intervals that resample patients.
 Prints each seed's figures and, per contender, the mean and range over the seeds.
 
-    python benchmarks/multiview.py --seeds 0 1 2
+    python benchmarks/multiview.py --seeds 0 1 2 3 4 --patients 120
 """
 
 from __future__ import annotations
@@ -31,6 +32,7 @@ from mammokit.experiment import TrainConfig, train_model
 CONTENDERS = {
     "single-view CNN, max of views": ("cnn", {}),
     "two-view CNN (concat)": ("multiview_cnn", {"fusion": "concat"}),
+    "two-view CNN (mean)": ("multiview_cnn", {"fusion": "mean"}),
     "two-view CNN (attention)": ("multiview_cnn", {"fusion": "attention"}),
 }
 
@@ -76,8 +78,8 @@ def run_seed(seed: int, args: argparse.Namespace, folder: Path) -> dict[str, dic
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2])
-    parser.add_argument("--patients", type=int, default=60)
+    parser.add_argument("--seeds", type=int, nargs="+", default=[0, 1, 2, 3, 4])
+    parser.add_argument("--patients", type=int, default=120)
     parser.add_argument("--size", type=int, default=96)
     parser.add_argument("--epochs", type=int, default=40)
     parser.add_argument("--json", default=None, help="also write the figures to this file")
