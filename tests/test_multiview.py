@@ -224,3 +224,21 @@ def test_cli_trains_explains_and_predicts_a_two_view_model(synthetic_root, tmp_p
     header = target.read_text().splitlines()[0]
     assert header.startswith("patient_id,side,n_views,missing_views,label,predicted,p_Normal")
     assert main(["predict", str(model), str(cc)]) == 2
+
+
+def test_unfreeze_reaches_into_the_shared_encoder():
+    from mammokit.models import unfreeze
+
+    model = multiview_classifier(
+        "mobilenet", input_shape=(64, 64, 1), weights=None, alpha=0.25, fusion="attention"
+    )
+    for layer in model.get_layer("encoder").layers:
+        layer.trainable = False
+    before = len(model.trainable_weights)
+    unfreeze(model, 4)  # predictions, fusion, conv_pw_13_bn (stays frozen), conv_pw_13
+    encoder = model.get_layer("encoder")
+    assert [layer.name for layer in encoder.layers if layer.trainable and layer.weights] == [
+        "conv_pw_13"
+    ]
+    assert not encoder.get_layer("conv_pw_13_bn").trainable  # batch norm stays frozen
+    assert len(model.trainable_weights) == before + 1

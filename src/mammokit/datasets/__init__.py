@@ -23,6 +23,7 @@ from mammokit.datasets.cbis_ddsm import read_cbis_ddsm
 from mammokit.datasets.cmmd import read_cmmd
 from mammokit.datasets.dicom_folder import read_dicom_folder, read_dicom_headers
 from mammokit.datasets.folder import read_folder
+from mammokit.datasets.grouping import group_views
 from mammokit.datasets.inbreast import read_inbreast
 from mammokit.datasets.loading import detect_dataset, load_records
 from mammokit.datasets.mini_ddsm import read_mini_ddsm
@@ -52,6 +53,7 @@ __all__ = [
     "augment",
     "class_weights",
     "detect_dataset",
+    "group_views",
     "load_records",
     "make_records",
     "make_synthetic",

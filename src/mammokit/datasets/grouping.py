@@ -48,7 +48,6 @@ import pandas as pd
 
 from mammokit.datasets.records import check_records, label_indices
 from mammokit.errors import DatasetError
-from mammokit.levels import level_keys
 from mammokit.views import check_views, default_views, view_side, views_level
 
 __all__ = ["MISSING_VIEW_RULES", "group_views", "unit_records", "view_rows"]
@@ -100,6 +99,8 @@ def group_views(
         An image has no side, the views do not fit ``group``, or ``missing="error"`` and a
         view is missing.
     """
+    from mammokit.levels import level_keys  # levels reads records: imported when used
+
     classes = check_records(records, classes=classes)
     if missing not in MISSING_VIEW_RULES:
         raise DatasetError(f"missing must be one of {MISSING_VIEW_RULES}, got {missing!r}")

@@ -19,7 +19,8 @@ def unfreeze(model: keras.Model, n_layers: int | None = None) -> keras.Model:
     Parameters
     ----------
     model
-        A model from :mod:`mammokit.models`.
+        A model from :mod:`mammokit.models`. The layers of a nested model (the per-view
+        encoder of a multi-view model) count one by one, in their place.
     n_layers
         How many layers with weights, counted from the output, to unfreeze; ``None`` for all.
 
@@ -40,9 +41,20 @@ def unfreeze(model: keras.Model, n_layers: int | None = None) -> keras.Model:
     """
     if n_layers is not None and n_layers < 0:
         raise MammokitError(f"n_layers must be >= 0 or None, got {n_layers}")
-    with_weights = [layer for layer in model.layers if layer.weights]
+    with_weights = [layer for layer in _leaf_layers(model) if layer.weights]
     chosen = with_weights if n_layers is None else with_weights[len(with_weights) - n_layers :]
     for layer in chosen:
         if not isinstance(layer, keras.layers.BatchNormalization):
             layer.trainable = True
     return model
+
+
+def _leaf_layers(model: keras.Model) -> list[keras.layers.Layer]:
+    """The model's layers in order, each nested model replaced by its own layers."""
+    leaves = []
+    for layer in model.layers:
+        if isinstance(layer, keras.Model):
+            leaves += _leaf_layers(layer)
+        else:
+            leaves.append(layer)
+    return leaves
