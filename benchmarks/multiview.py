@@ -14,6 +14,7 @@ and score both per breast on the same test breasts, with 95% intervals that resa
 Prints each seed's figures and, per contender, the mean and range over the seeds.
 
     python benchmarks/multiview.py --seeds 0 1 2 3 4 --patients 120
+    python benchmarks/multiview.py --contrast 0.5   # subtle lesions
 """
 
 from __future__ import annotations
@@ -39,7 +40,11 @@ CONTENDERS = {
 
 def run_seed(seed: int, args: argparse.Namespace, folder: Path) -> dict[str, dict]:
     root = make_synthetic(
-        folder / f"data-{seed}", n_patients=args.patients, image_size=(192, 120), seed=seed
+        folder / f"data-{seed}",
+        n_patients=args.patients,
+        image_size=(192, 120),
+        seed=seed,
+        lesion_contrast=args.contrast,
     )
     records = read_mini_ddsm(root, labels="breast")
     train, val, test = split_by_patient(records, val_size=0.2, test_size=0.3, seed=seed)
@@ -82,6 +87,9 @@ def main() -> None:
     parser.add_argument("--patients", type=int, default=120)
     parser.add_argument("--size", type=int, default=96)
     parser.add_argument("--epochs", type=int, default=40)
+    parser.add_argument(
+        "--contrast", type=float, default=1.0, help="lesion contrast of the synthetic data"
+    )
     parser.add_argument("--json", default=None, help="also write the figures to this file")
     args = parser.parse_args()
     per_seed = {}

@@ -1,5 +1,6 @@
 import hashlib
 
+import cv2
 import numpy as np
 import pandas as pd
 import pytest
@@ -134,6 +135,21 @@ def test_lesions_are_brighter_than_their_surroundings():
     sample = synthetic_mammogram("Benign", "LEFT", "CC", (200, 120), seed=2)
     surround = sample.breast & ~sample.mask
     assert sample.image[sample.mask].mean() > sample.image[surround].mean() + 0.1
+
+
+@pytest.mark.parametrize("label", ["Benign", "Cancer"])
+def test_lesion_contrast_dims_the_lesion_and_nothing_else(label):
+    full = synthetic_mammogram(label, "LEFT", "CC", (200, 120), seed=2)
+    subtle = synthetic_mammogram(label, "LEFT", "CC", (200, 120), seed=2, lesion_contrast=0.4)
+    assert (full.mask == subtle.mask).all()  # the same lesion, drawn fainter
+    surround = full.breast & ~full.mask
+    gain = full.image[full.mask].mean() - full.image[surround].mean()
+    faint = subtle.image[subtle.mask].mean() - subtle.image[surround].mean()
+    assert 0.0 < faint < 0.7 * gain
+    far = ~cv2.dilate(full.mask.astype(np.uint8), np.ones((61, 61), np.uint8)).astype(bool)
+    np.testing.assert_array_equal(full.image[far], subtle.image[far])
+    with pytest.raises(ValueError, match="lesion_contrast"):
+        synthetic_mammogram(label, lesion_contrast=0.0)
 
 
 def test_bad_arguments_are_rejected(tmp_path):

@@ -62,6 +62,7 @@ def synthetic_mammogram(
     density: int = 2,
     seed: int | np.random.Generator = 0,
     style: str = "film",
+    lesion_contrast: float = 1.0,
 ) -> SyntheticImage:
     """Draw one synthetic mammogram in memory.
 
@@ -81,6 +82,9 @@ def synthetic_mammogram(
     style
         ``"film"`` (digitised film: grey film background, view label) or ``"digital"``
         (background near 0, fatty tissue at 5-20% of the dense tissue's brightness).
+    lesion_contrast
+        How bright the lesion stands out, as a share of the default (1.0): at 0.3 a mass is
+        about as bright as the parenchymal texture around it, hard to see in one view.
 
     Returns
     -------
@@ -106,6 +110,8 @@ def synthetic_mammogram(
         raise MammokitError(f"image_size must be at least 32x32, got {image_size}")
     if style not in STYLE_BITS:
         raise MammokitError(f"style must be one of {tuple(STYLE_BITS)}, got {style!r}")
+    if not 0.0 < lesion_contrast <= 1.0:
+        raise MammokitError(f"lesion_contrast must be in (0, 1], got {lesion_contrast}")
     rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
 
     image, breast, thickness = _breast(rng, height, width, view, density)
@@ -114,7 +120,7 @@ def synthetic_mammogram(
     mask = np.zeros((height, width), bool)
     if label != "Normal":
         draw = _benign_mass if label == "Benign" else _malignant_mass
-        mask = draw(rng, image, breast, thickness)
+        mask = draw(rng, image, breast, thickness, lesion_contrast)
     if side == "RIGHT":
         image, mask, breast = image[:, ::-1], mask[:, ::-1], breast[:, ::-1]
     if style == "digital":
@@ -136,6 +142,7 @@ def make_synthetic(
     variants: tuple[str, ...] = ("jpeg8",),
     style: str = "film",
     lesion_breasts: str = "one",
+    lesion_contrast: float = 1.0,
 ) -> Path:
     """Write a synthetic dataset in the Mini-DDSM layout, readable by ``read_mini_ddsm``.
 
@@ -168,6 +175,10 @@ def make_synthetic(
     lesion_breasts
         ``"one"`` (default, as in the real data) or ``"both"``: every view of a lesion case
         shows a lesion, so case labels are always visible (the data of mammokit 0.1).
+    lesion_contrast
+        How bright lesions stand out, as a share of the default (see
+        :func:`synthetic_mammogram`); lower values make subtle lesions, where reading both
+        views of a breast can pay (``benchmarks/multiview.py --contrast``).
 
     Returns
     -------
@@ -206,7 +217,9 @@ def make_synthetic(
         lesion_side = _VIEWS[int(rng.integers(2)) * 2][0] if lesion_breasts == "one" else None
         for side, view in _VIEWS:
             shown = label if lesion_side in (None, side) else "Normal"
-            sample = synthetic_mammogram(shown, side, view, image_size, density, rng, style)
+            sample = synthetic_mammogram(
+                shown, side, view, image_size, density, rng, style, lesion_contrast
+            )
             name = f"{stem}.{side}_{view}"
             for variant in variants:
                 folder = out_dir / VARIANT_DIRS[variant] / label / case
@@ -321,7 +334,11 @@ def _lesion_site(
 
 
 def _benign_mass(
-    rng: np.random.Generator, image: np.ndarray, breast: np.ndarray, thickness: np.ndarray
+    rng: np.random.Generator,
+    image: np.ndarray,
+    breast: np.ndarray,
+    thickness: np.ndarray,
+    contrast: float = 1.0,
 ) -> np.ndarray:
     """Round or oval, circumscribed mass with a sharp, smooth margin."""
     height, width = image.shape
@@ -334,13 +351,17 @@ def _benign_mass(
     mask = np.zeros((height, width), np.uint8)
     cv2.ellipse(mask, (x, y), axes, float(rng.uniform(0, 180)), 0, 360, 1, -1, cv2.LINE_AA)
     body = cv2.GaussianBlur(mask.astype(np.float32), (0, 0), max(0.5, radius * 0.05))
-    image += rng.uniform(0.3, 0.36) * body
+    image += contrast * rng.uniform(0.3, 0.36) * body
     np.clip(image, 0.0, 1.0, out=image)
     return mask.astype(bool) & breast
 
 
 def _malignant_mass(
-    rng: np.random.Generator, image: np.ndarray, breast: np.ndarray, thickness: np.ndarray
+    rng: np.random.Generator,
+    image: np.ndarray,
+    breast: np.ndarray,
+    thickness: np.ndarray,
+    contrast: float = 1.0,
 ) -> np.ndarray:
     """Irregular, spiculated mass, often with a cluster of micro-calcifications."""
     height, width = image.shape
@@ -363,12 +384,13 @@ def _malignant_mass(
         end = (int(x + length * np.cos(angle)), int(y + length * np.sin(angle)))
         cv2.line(spicules, (x, y), end, 1.0, thickness_px, cv2.LINE_AA)
     core = cv2.GaussianBlur(mask.astype(np.float32), (0, 0), max(0.6, radius * 0.12))
-    image += rng.uniform(0.26, 0.32) * core + 0.18 * spicules * breast
+    image += contrast * rng.uniform(0.26, 0.32) * core + contrast * 0.18 * spicules * breast
     if rng.random() < 0.6:
         dot = max(1, round(width / 220))
         for _ in range(int(rng.integers(5, 11))):
             cy, cx = rng.normal((y, x), radius * 0.9)
-            cv2.circle(image, (int(cx), int(cy)), dot, 1.0, -1, cv2.LINE_AA)
+            level = 1.0 - 0.6 * (1.0 - contrast)  # 1.0 (white) at full contrast
+            cv2.circle(image, (int(cx), int(cy)), dot, level, -1, cv2.LINE_AA)
     np.clip(image, 0.0, 1.0, out=image)
     return mask.astype(bool) & breast
 
