@@ -180,7 +180,7 @@ def _views_of(model: keras.Model | str, options: dict) -> tuple[str, ...] | None
         return getattr(getattr(model, "info", None), "views", None)
     from mammokit.registry import model_entry
 
-    if not model_entry(model).builder.startswith("mammokit.models.multiview:"):
+    if not model_entry(model).reads_views:
         return None
     return check_views(options.get("views", BREAST_VIEWS))
 

@@ -642,7 +642,7 @@ class Predictor:
         >>> len(table), list(table.columns[:4])
         (6, ['patient_id', 'side', 'n_views', 'missing_views'])
         """
-        from mammokit.datasets.grouping import group_views
+        from mammokit.datasets.grouping import group_keys, group_views
         from mammokit.levels import aggregate_predictions
 
         table, labelled = self._known_labels(records)
@@ -654,8 +654,7 @@ class Predictor:
         else:
             groups = group_views(table, self.info.level, self.views, missing_view)
             probabilities = self._predict_groups(table, groups, batch_size)
-            keys = list(groups.columns[: groups.columns.get_loc("group_id")])
-            result = groups[[*keys, "n_views", "missing_views", "label"]].copy()
+            result = groups[[*group_keys(groups), "n_views", "missing_views", "label"]].copy()
             result[self.class_names] = probabilities
         if not labelled:
             result = result.drop(columns="label")

@@ -13,6 +13,8 @@ Examples
 >>> entry = model_entry("mobilenet")
 >>> entry.input_size, entry.preprocessing, [option.name for option in entry.options]
 (224, 'tf', ['alpha'])
+>>> entry.reads_views, model_entry("multiview_cnn").reads_views
+(False, True)
 """
 
 from __future__ import annotations
@@ -78,6 +80,11 @@ class ModelEntry:
     options: tuple[ModelOption, ...] = ()
     backbone: str | None = None
     min_size: int = 32
+
+    @property
+    def reads_views(self) -> bool:
+        """Whether the model reads several views together (a multi-view model)."""
+        return self.builder.startswith("mammokit.models.multiview:")
 
 
 _BACKBONE_BUILDER = "mammokit.models.backbones:backbone_classifier"

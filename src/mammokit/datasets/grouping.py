@@ -50,7 +50,7 @@ from mammokit.datasets.records import check_records, label_indices
 from mammokit.errors import DatasetError
 from mammokit.views import check_views, default_views, view_side, views_level
 
-__all__ = ["MISSING_VIEW_RULES", "group_views", "unit_records", "view_rows"]
+__all__ = ["MISSING_VIEW_RULES", "group_keys", "group_views", "unit_records", "view_rows"]
 
 #: What :func:`group_views` does with a missing view (see the module's description).
 MISSING_VIEW_RULES = ("zeros", "repeat", "skip", "error")
@@ -180,6 +180,20 @@ def group_views(
     return result
 
 
+def group_keys(groups: pd.DataFrame) -> list[str]:
+    """The columns that identify a group: those before ``group_id`` (patient, exam, side).
+
+    Examples
+    --------
+    >>> from mammokit.datasets.records import make_records
+    >>> rows = [{"image_path": "/a", "label": "Normal", "patient_id": "p", "side": "LEFT",
+    ...          "view": "CC"}]
+    >>> group_keys(group_views(make_records(rows)))
+    ['patient_id', 'side']
+    """
+    return list(groups.columns[: groups.columns.get_loc("group_id")])
+
+
 def view_rows(groups: pd.DataFrame) -> np.ndarray:
     """``(groups, views)`` positions of each view's image in the records; -1 where missing.
 
@@ -233,6 +247,5 @@ def unit_records(groups: pd.DataFrame) -> pd.DataFrame:
     """
     from mammokit.datasets.records import make_records
 
-    keys = list(groups.columns[: groups.columns.get_loc("group_id")])
-    rows = groups[[*keys, "label"]].assign(image_path=groups["group_id"])
+    rows = groups[[*group_keys(groups), "label"]].assign(image_path=groups["group_id"])
     return make_records(rows.to_dict("records"), classes=groups.attrs["classes"])

@@ -97,7 +97,7 @@ def multiview_classifier(
     from mammokit.registry import create_classifier, model_entry
 
     views = check_views(views)
-    if model_entry(backbone).builder.startswith(__name__ + ":"):
+    if model_entry(backbone).reads_views:
         raise ModelConfigError(f"the backbone must be a single-image model, got {backbone!r}")
     if fusion not in FUSIONS:
         raise ModelConfigError(f"fusion must be one of {FUSIONS}, got {fusion!r}")
