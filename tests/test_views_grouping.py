@@ -11,7 +11,14 @@ from mammokit.datasets import to_tf_dataset
 from mammokit.datasets.grouping import group_views, unit_records, view_rows
 from mammokit.datasets.records import make_records
 from mammokit.errors import DatasetError, MammokitError, ModelConfigError
-from mammokit.views import check_views, input_name, parse_views, view_side, views_level
+from mammokit.views import (
+    check_views,
+    input_name,
+    parse_views,
+    view_batch,
+    view_side,
+    views_level,
+)
 
 
 def _exam(patient="P1", label_left="Cancer", views=("CC", "MLO"), right_views=("CC", "MLO")):
@@ -139,3 +146,18 @@ def test_grouped_dataset_augments_each_view_apart(records):
 def test_grouped_dataset_refuses_masks(records):
     with pytest.raises(MammokitError, match="with_masks"):
         to_tf_dataset(records, (16, 16), group="breast", with_masks=True)
+
+
+def test_view_batches_are_checked_once_for_models_and_predictors():
+    image = np.zeros((8, 8, 1))
+    batch = view_batch({"CC": image, "mlo": image[None]}, ["cc", "mlo"], (8, 8, 1))
+    assert {name: view.shape for name, view in batch.items()} == {
+        "cc": (1, 8, 8, 1),
+        "mlo": (1, 8, 8, 1),
+    }
+    with pytest.raises(MammokitError, match=r"views \['cc', 'mlo'\], got \['cc'\]"):
+        view_batch({"cc": image}, ["cc", "mlo"])
+    with pytest.raises(MammokitError, match="view 'mlo' must be \\(8, 8, 1\\)"):
+        view_batch({"cc": image, "mlo": np.zeros((8, 6, 1))}, ["cc", "mlo"], (8, 8, 1))
+    with pytest.raises(MammokitError, match="same number"):
+        view_batch({"cc": np.zeros((2, 8, 8, 1)), "mlo": image}, ["cc", "mlo"])

@@ -237,13 +237,18 @@ def grad_cam(
     for start in range(0, len(images), batch_size):
         batch = images[start : start + batch_size]
         score = CategoricalScore(targets[start : start + batch_size].tolist())
-        options = {"penultimate_layer": layer, "seek_penultimate_conv_layer": False}
-        if method == "scorecam":
-            options["max_N"] = -1 if max_n is None else max_n
         with _quiet():
-            cams = visualizer(score, tf.constant(batch), **options)
+            cams = visualizer(score, tf.constant(batch), **_cam_options(layer, method, max_n))
         maps.append(np.asarray(cams, dtype=np.float32).reshape(len(batch), *images.shape[1:3]))
     return _clean(maps)
+
+
+def _cam_options(layer: str, method: str, max_n: int | None) -> dict:
+    """tf-keras-vis's arguments: the layer to read, and Score-CAM's channel count."""
+    options = {"penultimate_layer": layer, "seek_penultimate_conv_layer": False}
+    if method == "scorecam":
+        options["max_N"] = -1 if max_n is None else max_n
+    return options
 
 
 def _view_cams(
@@ -256,17 +261,11 @@ def _view_cams(
 ) -> dict[str, np.ndarray]:
     """Heatmaps of each view of a multi-view model, keyed by input name."""
     from mammokit.models.multiview import view_feature_layers
-    from mammokit.views import input_name
+    from mammokit.views import input_name, view_batch
 
     layers = {input_name(view): layer for view, layer in view_feature_layers(model).items()}
-    batch = {input_name(key): np.asarray(value, np.float32) for key, value in views.items()}
-    if set(batch) != set(layers):
-        raise MammokitError(f"images must hold the views {sorted(layers)}, got {sorted(batch)}")
-    batch = {name: view[np.newaxis] if view.ndim == 3 else view for name, view in batch.items()}
-    counts = {len(view) for view in batch.values()}
-    if len(counts) != 1 or any(view.ndim != 4 for view in batch.values()):
-        raise MammokitError("each view must be (N, H, W, C) with the same N for every view")
-    count = counts.pop()
+    batch = view_batch(views, list(layers))
+    count = len(next(iter(batch.values())))
     names = sorted(layers)  # a dict's order inside TensorFlow
     targets = _targets(model, class_index, count)
     maps: dict[str, list[np.ndarray]] = {name: [] for name in names}
@@ -287,13 +286,9 @@ def _view_cams(
     for name in names:
         for start in range(0, count, batch_size):
             seeds = [tf.constant(batch[key][start : start + batch_size]) for key in order]
-            options = {"penultimate_layer": layers[name], "seek_penultimate_conv_layer": False}
-            if method == "scorecam":
-                options["max_N"] = -1 if max_n is None else max_n
+            score = CategoricalScore(targets[start : start + batch_size].tolist())
             with _quiet():
-                cams = visualizer(
-                    CategoricalScore(targets[start : start + batch_size].tolist()), seeds, **options
-                )
+                cams = visualizer(score, seeds, **_cam_options(layers[name], method, max_n))
             maps[name].append(np.asarray(cams[order.index(name)], np.float32))
     return {name: _clean(maps[name]) for name in names}
 

@@ -233,8 +233,8 @@ def _calibration_records(model: keras.Model, data: pd.DataFrame, limit: int) -> 
         **grouped,
     )
     samples: list = []
-    total = min(limit, len(data))
-    with progress_bar(total, "calibration images", unit="image") as bar:
+    units = batches.mammokit_groups if info.views else data  # what one sample is
+    with progress_bar(min(limit, len(units)), "calibration samples", unit=info.level) as bar:
         for inputs, _ in batches:
             inputs = tf.nest.map_structure(lambda tensor: tensor.numpy(), inputs)
             count = len(tf.nest.flatten(inputs)[0])
@@ -480,7 +480,7 @@ class Predictor:
         return np.asarray(self._run(np.ascontiguousarray(batch)))
 
     def _predict_views(self, views: dict) -> np.ndarray:
-        from mammokit.views import input_name
+        from mammokit.views import input_name, view_batch
 
         names = [input_name(view) for view in self.views]
         if not isinstance(views, dict):
@@ -489,19 +489,7 @@ class Predictor:
                 f"view images {{{', '.join(repr(n) for n in names)}: ...}}, or records to "
                 "predict_breasts"
             )
-        batch = {input_name(key): np.asarray(value, np.float32) for key, value in views.items()}
-        if set(batch) != set(names):
-            raise MammokitError(f"images must hold the views {names}, got {sorted(batch)}")
-        for name, view in batch.items():
-            view = view[np.newaxis] if view.ndim == 3 else view
-            if view.ndim != 4 or view.shape[1:] != self.input_shape:
-                raise MammokitError(
-                    f"view {name!r} must be {self.input_shape} or a batch of them, got {view.shape}"
-                )
-            batch[name] = np.ascontiguousarray(view)
-        if len({len(view) for view in batch.values()}) != 1:
-            raise MammokitError("every view needs the same number of images")
-        return np.asarray(self._run(batch))
+        return np.asarray(self._run(view_batch(views, names, self.input_shape)))
 
     def predict_files(
         self,

@@ -16,9 +16,11 @@ Examples
 from __future__ import annotations
 
 import re
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 
-from mammokit.errors import ModelConfigError
+import numpy as np
+
+from mammokit.errors import MammokitError, ModelConfigError
 
 __all__ = [
     "BREAST_VIEWS",
@@ -28,6 +30,7 @@ __all__ = [
     "default_views",
     "input_name",
     "parse_views",
+    "view_batch",
     "view_side",
     "views_level",
 ]
@@ -136,3 +139,46 @@ def parse_views(text: str) -> tuple[str, ...]:
     ('CC', 'MLO')
     """
     return check_views([part for part in text.split(",") if part.strip()])
+
+
+def view_batch(
+    views: Mapping[str, np.ndarray],
+    names: Sequence[str],
+    shape: tuple[int, ...] | None = None,
+) -> dict[str, np.ndarray]:
+    """A batch of views for a multi-view model, checked: ``{input name: (N, H, W, C)}``.
+
+    Parameters
+    ----------
+    views
+        One image ``(H, W, C)`` or a batch ``(N, H, W, C)`` per view, keyed by view or input
+        name (``"CC"`` or ``"cc"``).
+    names
+        The model's input names (:func:`input_name` of its views).
+    shape
+        ``(H, W, C)`` every image must have; ``None`` checks only that the views are 4-D.
+
+    Raises
+    ------
+    MammokitError
+        A view is missing or extra, not an image or a batch, of the wrong shape, or the views
+        hold different numbers of images.
+
+    Examples
+    --------
+    >>> batch = view_batch({"CC": np.zeros((4, 4, 1)), "mlo": np.zeros((4, 4, 1))}, ["cc", "mlo"])
+    >>> sorted(batch), batch["cc"].shape
+    (['cc', 'mlo'], (1, 4, 4, 1))
+    """
+    batch = {input_name(key): np.asarray(value, np.float32) for key, value in views.items()}
+    if set(batch) != set(names):
+        raise MammokitError(f"images must hold the views {sorted(names)}, got {sorted(batch)}")
+    for name, view in batch.items():
+        view = view[np.newaxis] if view.ndim == 3 else view
+        if view.ndim != 4 or (shape is not None and view.shape[1:] != tuple(shape)):
+            expected = "(N, H, W, C)" if shape is None else f"{tuple(shape)} or a batch of them"
+            raise MammokitError(f"view {name!r} must be {expected}, got {view.shape}")
+        batch[name] = np.ascontiguousarray(view)
+    if len({len(view) for view in batch.values()}) != 1:
+        raise MammokitError("every view needs the same number of images")
+    return batch
