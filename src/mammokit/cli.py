@@ -159,13 +159,9 @@ def _evaluate(args: argparse.Namespace) -> int:
 
 
 def _explain(args: argparse.Namespace) -> int:
-    import csv
 
-    import numpy as np
-
-    from mammokit.datasets.pipeline import prepare_example, resolve_preprocess, side_from_name
+    from mammokit.datasets.pipeline import resolve_preprocess
     from mammokit.explain import explanation_figure, grad_cam
-    from mammokit.intensity import read_scaled
     from mammokit.models import load_model, model_info
 
     opacity = args.opacity
@@ -178,15 +174,11 @@ def _explain(args: argparse.Namespace) -> int:
         return _explain_views(args, model, info, opacity)
     preprocess = resolve_preprocess(info.preprocess)
     classes = info.class_names
-    _, height, width, channels = model.input_shape
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     rows = []
     for path in args.images:
-        side = side_from_name(path)
-        scaled = read_scaled(path, intensity=info.intensity)[0]  # one read
-        image, _, shown = prepare_example(scaled, side, (height, width), preprocess)
-        batch = np.repeat(image[np.newaxis, ..., np.newaxis], channels, axis=-1)
+        batch, shown = _explained_input(path, model, info, preprocess)
         probabilities = model.predict(batch, verbose=0)[0]
         heatmap = grad_cam(model, batch, args.class_index, args.layer, args.method)[0]
         figure = explanation_figure(
@@ -195,26 +187,15 @@ def _explain(args: argparse.Namespace) -> int:
         )  # fmt: skip
         target = out / f"{Path(path).stem}_{args.method.replace('+', 'p')}.png"
         figure.savefig(target, dpi=150)
-        predicted = classes[int(np.argmax(probabilities))]
-        rows.append([path, predicted, *(f"{p:.6f}" for p in probabilities), str(target)])
-        print(f"{path}: {predicted} ({probabilities.max():.1%}) -> {target}")
-    with open(out / "predictions.csv", "w", newline="") as handle:
-        writer = csv.writer(handle)
-        writer.writerow(["image_path", "predicted", *(f"p_{c}" for c in classes), "overlay"])
-        writer.writerows(rows)
-    print(f"probabilities: {out / 'predictions.csv'}")
+        rows.append(_explained_row([path], probabilities, classes, target))
+    _write_explained(out, ["image_path"], classes, rows)
     return 0
 
 
 def _explain_views(args: argparse.Namespace, model, info, opacity: float) -> int:
     """``explain`` for a multi-view model: the images in groups of its views, one figure each."""
-    import csv
-
-    import numpy as np
-
-    from mammokit.datasets.pipeline import prepare_example, resolve_preprocess, side_from_name
+    from mammokit.datasets.pipeline import resolve_preprocess
     from mammokit.explain import explanation_figure, grad_cam
-    from mammokit.intensity import read_scaled
     from mammokit.views import input_name
 
     views, classes = info.views, info.class_names
@@ -224,7 +205,6 @@ def _explain_views(args: argparse.Namespace, model, info, opacity: float) -> int
             f"{len(views)} images per {info.level} ({len(args.images)} given)"
         )
     preprocess = resolve_preprocess(info.preprocess)
-    _, height, width, channels = model.inputs[0].shape
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     rows = []
@@ -232,11 +212,7 @@ def _explain_views(args: argparse.Namespace, model, info, opacity: float) -> int
         paths = _by_view(args.images[start : start + len(views)], views)
         inputs, shown = {}, {}
         for view, path in paths.items():
-            scaled = read_scaled(path, intensity=info.intensity)[0]
-            image, _, shown[view] = prepare_example(
-                scaled, side_from_name(path), (height, width), preprocess
-            )
-            inputs[input_name(view)] = np.repeat(image[None, ..., None], channels, axis=-1)
+            inputs[input_name(view)], shown[view] = _explained_input(path, model, info, preprocess)
         probabilities = model.predict(inputs, verbose=0)[0]
         heatmaps = grad_cam(model, inputs, args.class_index, method=args.method)
         figure = explanation_figure(
@@ -247,16 +223,40 @@ def _explain_views(args: argparse.Namespace, model, info, opacity: float) -> int
         first = Path(next(iter(paths.values()))).stem
         target = out / f"{first}_{info.level}_{args.method.replace('+', 'p')}.png"
         figure.savefig(target, dpi=150)
-        predicted = classes[int(np.argmax(probabilities))]
-        rows.append([*paths.values(), predicted, *(f"{p:.6f}" for p in probabilities), target])
-        print(f"{' + '.join(paths.values())}: {predicted} ({probabilities.max():.1%}) -> {target}")
+        rows.append(_explained_row(list(paths.values()), probabilities, classes, target))
+    _write_explained(out, [f"{view}_path" for view in views], classes, rows)
+    return 0
+
+
+def _explained_input(path: str, model, info, preprocess):
+    """One file read and prepared as in training: the model's ``(1, H, W, C)`` input, and the
+    full-size preprocessed image the figure shows."""
+    import numpy as np
+
+    from mammokit.datasets.pipeline import prepare_example, side_from_name
+    from mammokit.intensity import read_scaled
+
+    _, height, width, channels = model.inputs[0].shape
+    scaled = read_scaled(path, intensity=info.intensity)[0]  # one read
+    image, _, shown = prepare_example(scaled, side_from_name(path), (height, width), preprocess)
+    return np.repeat(image[np.newaxis, ..., np.newaxis], channels, axis=-1), shown
+
+
+def _explained_row(paths: list[str], probabilities, classes, target: Path) -> list:
+    """A ``predictions.csv`` row of ``explain``, printed as a progress line too."""
+    predicted = classes[int(probabilities.argmax())]
+    print(f"{' + '.join(map(str, paths))}: {predicted} ({probabilities.max():.1%}) -> {target}")
+    return [*paths, predicted, *(f"{p:.6f}" for p in probabilities), str(target)]
+
+
+def _write_explained(out: Path, path_columns: list[str], classes, rows: list[list]) -> None:
+    import csv
+
     with open(out / "predictions.csv", "w", newline="") as handle:
         writer = csv.writer(handle)
-        header = [f"{view}_path" for view in views]
-        writer.writerow([*header, "predicted", *(f"p_{c}" for c in classes), "overlay"])
+        writer.writerow([*path_columns, "predicted", *(f"p_{c}" for c in classes), "overlay"])
         writer.writerows(rows)
     print(f"probabilities: {out / 'predictions.csv'}")
-    return 0
 
 
 def _by_view(paths: list[str], views: tuple[str, ...]) -> dict[str, str]:
