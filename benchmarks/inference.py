@@ -28,7 +28,7 @@ import numpy as np
 import tensorflow as tf
 
 from mammokit.datasets import load_records, split_by_patient
-from mammokit.datasets.records import label_indices
+from mammokit.records import label_indices
 from mammokit.export import Predictor, to_onnx, to_tflite
 from mammokit.models import load_model, mobilenet_classifier
 

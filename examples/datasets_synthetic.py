@@ -16,7 +16,7 @@ import cv2
 import numpy as np
 
 from mammokit import datasets
-from mammokit.io import read_image
+from mammokit.imaging.io import read_image
 
 
 def contact_sheet(records, tile: tuple[int, int] = (200, 128)) -> np.ndarray:

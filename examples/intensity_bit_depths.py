@@ -2,7 +2,7 @@
 
 Writes a digital-style synthetic mammogram as 16-bit PNGs holding 10-, 12-, 14- and 16-bit
 values (the 12-bit one also with an ``sBIT`` chunk), reads each with
-``mammokit.intensity.read_scaled``, prints which rule set its scale, and saves
+``mammokit.imaging.intensity.read_scaled``, prints which rule set its scale, and saves
 OUT/intensity_bit_depths.png: top row divided by 65,535 whatever the content (what a plain
 16-bit reader does), bottom row on mammokit's scale.
 
@@ -19,8 +19,8 @@ import cv2
 import numpy as np
 
 from mammokit.datasets import synthetic_mammogram
-from mammokit.intensity import intensity_survey, read_scaled
-from mammokit.io import read_image
+from mammokit.imaging.intensity import intensity_survey, read_scaled
+from mammokit.imaging.io import read_image
 
 
 def write_png(path: Path, pixels: np.ndarray, significant_bits: int | None = None) -> Path:

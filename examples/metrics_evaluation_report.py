@@ -18,6 +18,7 @@ from matplotlib.figure import Figure
 from sklearn.metrics import roc_curve
 
 from mammokit import datasets, metrics, models
+from mammokit.records import label_indices
 from mammokit.training import compile_classifier, fit
 
 
@@ -44,7 +45,7 @@ def main() -> None:
         verbose=0,
     )
     probabilities = model.predict(datasets.to_tf_dataset(test, (size, size), 32), verbose=0)
-    truth = datasets.records.label_indices(test)
+    truth = label_indices(test)
     report = metrics.evaluation_report(truth, probabilities, datasets.CLASSES, n_bootstrap=1000)
 
     print(f"accuracy {report['accuracy']:.1%}  95% CI {report['accuracy_ci']}  (n = {report['n']})")

@@ -18,7 +18,7 @@ from matplotlib.figure import Figure
 
 from mammokit import datasets
 from mammokit.experiment import TrainConfig, train_model
-from mammokit.levels import level_report
+from mammokit.metrics.levels import level_report
 from mammokit.models import load_model
 
 

@@ -12,7 +12,7 @@ import pytest
 
 from conftest import write_dicom
 from mammokit.datasets import apply_task, detect_dataset, read_cbis_ddsm
-from mammokit.datasets.cbis_ddsm import CBIS_CSVS
+from mammokit.datasets.readers.cbis_ddsm import CBIS_CSVS
 from mammokit.errors import DatasetError
 
 pytest.importorskip("pydicom")

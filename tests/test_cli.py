@@ -98,7 +98,7 @@ def test_explain_writes_overlays_and_probabilities(trained, synthetic_root, tmp_
     import cv2
 
     from conftest import write_dicom
-    from mammokit.io import read_image
+    from mammokit.imaging.io import read_image
 
     png = synthetic_root / "MINI-DDSM-Complete-PNG-16" / "Benign" / "0002" / "B_0002_1.LEFT_MLO.png"
     images = [

@@ -12,8 +12,8 @@ import numpy as np
 import pytest
 
 from mammokit.datasets import synthetic_mammogram
-from mammokit.datasets.preprocess import crop_breast
-from mammokit.io import read_image
+from mammokit.imaging.io import read_image
+from mammokit.imaging.preprocess import crop_breast
 
 BOXES = Path(__file__).parent / "data" / "cbis-ddsm-film-boxes.csv"
 

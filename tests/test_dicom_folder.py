@@ -9,7 +9,7 @@ import pytest
 from conftest import write_dicom
 from mammokit.datasets import read_dicom_folder, split_by_patient
 from mammokit.errors import DatasetError, MammokitError
-from mammokit.levels import level_keys
+from mammokit.metrics.levels import level_keys
 
 pydicom = pytest.importorskip("pydicom")
 

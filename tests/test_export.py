@@ -48,6 +48,23 @@ def test_float_exports_match_keras(kind, exported, model, images):
     assert predictor.class_names == ["Normal", "Benign", "Cancer"]
 
 
+@pytest.mark.parametrize("runtime", ["litert", "tensorflow"])
+@pytest.mark.parametrize("kind", ["tflite", "int8"])
+def test_tflite_serves_alike_on_litert_and_tensorflow(runtime, kind, exported, model, images):
+    pytest.importorskip("ai_edge_litert", reason="LiteRT is in the export extra")
+    predictor = Predictor(exported[kind], tflite_runtime=runtime)
+    expected = model.predict(images, verbose=0)
+    np.testing.assert_allclose(
+        predictor.predict(images), expected, atol=1e-3 if kind == "tflite" else 0.1
+    )
+    other = Predictor(
+        exported[kind], tflite_runtime="tensorflow" if runtime == "litert" else "litert"
+    )
+    np.testing.assert_allclose(predictor.predict(images), other.predict(images), atol=1e-6)
+    with pytest.raises(MammokitError, match="runtime must be one of"):
+        Predictor(exported[kind], tflite_runtime="tpu")
+
+
 def test_quantized_files_are_smaller_and_agree(exported, images):
     size = {k: exported[k].stat().st_size for k in ("tflite", "float16", "int8")}
     assert size["tflite"] / size["int8"] > 3.5  # "about 4x smaller"

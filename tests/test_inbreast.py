@@ -16,7 +16,7 @@ import pytest
 
 from conftest import write_dicom
 from mammokit.datasets import apply_task, detect_dataset, load_records, read_inbreast
-from mammokit.datasets.inbreast import roi_polygons
+from mammokit.datasets.readers.inbreast import roi_polygons
 from mammokit.errors import DatasetError
 
 pytest.importorskip("pydicom")

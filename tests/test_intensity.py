@@ -7,10 +7,11 @@ import numpy as np
 import pytest
 
 from mammokit.datasets import make_records, read_mini_ddsm, synthetic_mammogram
-from mammokit.datasets.pipeline import load_example, to_tf_dataset
+from mammokit.datasets.pipeline import to_tf_dataset
 from mammokit.errors import MammokitError
-from mammokit.intensity import intensity_scale, intensity_survey, read_scaled
-from mammokit.io import read_image_and_format
+from mammokit.imaging.example import load_example
+from mammokit.imaging.intensity import intensity_scale, intensity_survey, read_scaled
+from mammokit.imaging.io import read_image_and_format
 
 SIZE = (64, 48)
 

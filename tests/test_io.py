@@ -3,7 +3,7 @@ import numpy as np
 import pytest
 
 from mammokit.errors import ImageReadError
-from mammokit.io import read_image
+from mammokit.imaging.io import read_image
 
 
 @pytest.fixture

@@ -4,9 +4,9 @@ import numpy as np
 import pytest
 
 from mammokit import metrics
-from mammokit.datasets.records import make_records
 from mammokit.errors import MammokitError
-from mammokit.levels import aggregate_predictions, level_report
+from mammokit.metrics.levels import aggregate_predictions, level_report
+from mammokit.records import make_records
 
 CLASSES = ("Normal", "Benign", "Cancer")
 

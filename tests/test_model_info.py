@@ -20,8 +20,8 @@ from mammokit.models import (
     cnn_classifier,
     load_model,
     mobilenet_classifier,
-    model_info,
 )
+from mammokit.models import info_of as model_info
 from mammokit.training import compile_classifier, fit
 
 

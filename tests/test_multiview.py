@@ -12,14 +12,15 @@ from mammokit.datasets import to_tf_dataset
 from mammokit.errors import MammokitError, ModelConfigError
 from mammokit.explain import explanation_figure, grad_cam
 from mammokit.export import Predictor, to_onnx, to_tflite
-from mammokit.levels import aggregate_predictions
+from mammokit.metrics.levels import aggregate_predictions
 from mammokit.models import (
     cnn_classifier,
+    create_classifier,
     load_model,
     multiview_classifier,
     view_feature_layers,
 )
-from mammokit.registry import create_classifier, model_entry
+from mammokit.registry import model_entry
 from mammokit.training import compile_classifier, fit
 
 SIZE = (32, 32, 1)

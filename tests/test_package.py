@@ -10,7 +10,7 @@ import mammokit
     "modules",
     [
         "mammokit, mammokit.datasets",
-        "mammokit.metrics, mammokit.levels, mammokit.datasets.tasks, mammokit.model_info",
+        "mammokit.metrics, mammokit.metrics.levels, mammokit.datasets.tasks, mammokit.model_info",
     ],
 )
 def test_import_is_light(modules):

@@ -117,7 +117,7 @@ def test_mask_follows_the_image_when_the_side_is_guessed(tmp_path):
     import cv2
 
     from mammokit.datasets import synthetic_mammogram
-    from mammokit.datasets.pipeline import load_example
+    from mammokit.imaging.example import load_example
 
     sample = synthetic_mammogram("Benign", "RIGHT", "CC", (128, 80), seed=4)
     image, mask = tmp_path / "x.png", tmp_path / "x_mask.png"

@@ -2,7 +2,7 @@ import numpy as np
 import pytest
 
 from mammokit.datasets import synthetic_mammogram
-from mammokit.datasets.preprocess import (
+from mammokit.imaging.preprocess import (
     PreprocessError,
     clahe,
     crop_breast,

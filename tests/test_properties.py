@@ -7,8 +7,8 @@ from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
 
 from mammokit.datasets import CLASSES, make_records, split_by_patient
-from mammokit.datasets.preprocess import clahe, crop_breast, flip_to_left
 from mammokit.errors import DatasetError
+from mammokit.imaging.preprocess import clahe, crop_breast, flip_to_left
 from mammokit.metrics import sensitivity_specificity
 
 rows = st.lists(st.tuples(st.integers(0, 60), st.sampled_from(CLASSES)), min_size=1, max_size=120)

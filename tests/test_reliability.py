@@ -12,9 +12,9 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from mammokit.datasets import make_records, make_synthetic, read_mini_ddsm, to_tf_dataset
-from mammokit.datasets.mini_ddsm import parse_ics
+from mammokit.datasets.readers.mini_ddsm import parse_ics
 from mammokit.errors import DatasetError, ImageReadError, MammokitError
-from mammokit.io import check_image_file, read_image
+from mammokit.imaging.io import check_image_file, read_image
 
 HEADERS = [b"", b"\xff\xd8\xff\xe0", b"\x89PNG\r\n\x1a\n", b"\x00" * 128 + b"DICM", b"PK\x03\x04"]
 

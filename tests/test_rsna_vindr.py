@@ -20,7 +20,7 @@ from mammokit.datasets import (
     read_vindr_mammo,
 )
 from mammokit.errors import DatasetError
-from mammokit.levels import aggregate_predictions
+from mammokit.metrics.levels import aggregate_predictions
 
 RSNA_HEADER = (
     "site_id,patient_id,image_id,laterality,view,age,cancer,biopsy,invasive,BIRADS,implant,"

@@ -7,7 +7,7 @@ import pytest
 
 from mammokit.datasets import CLASSES, make_synthetic, read_mini_ddsm, synthetic_mammogram
 from mammokit.errors import MammokitError
-from mammokit.io import read_image
+from mammokit.imaging.io import read_image
 
 VIEWS = ("LEFT_CC", "LEFT_MLO", "RIGHT_CC", "RIGHT_MLO")
 

@@ -11,13 +11,13 @@ from mammokit.datasets import (
     split_by_patient,
     synthetic_mammogram,
 )
-from mammokit.datasets.records import label_indices, make_records, record_classes
 from mammokit.datasets.splits import class_weights
 from mammokit.datasets.tasks import TASKS, apply_task, relabel
 from mammokit.errors import DatasetError
 from mammokit.experiment import TrainConfig, train_model
 from mammokit.export import Predictor, read_serving_config, to_tflite
 from mammokit.models import load_model
+from mammokit.records import label_indices, make_records, record_classes
 
 CONFIG = TrainConfig(image_size=(32, 32), batch_size=8, epochs=1, augment=False, verbose=0)
 

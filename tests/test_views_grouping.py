@@ -9,8 +9,8 @@ import pytest
 
 from mammokit.datasets import to_tf_dataset
 from mammokit.datasets.grouping import group_views, unit_records, view_rows
-from mammokit.datasets.records import make_records
 from mammokit.errors import DatasetError, MammokitError, ModelConfigError
+from mammokit.records import make_records
 from mammokit.views import (
     check_views,
     input_name,

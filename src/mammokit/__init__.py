@@ -15,49 +15,52 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING
 
+from mammokit._version import __version__
 from mammokit.errors import MammokitError
-
-__version__ = "0.2.0.dev0"
 
 _SUBMODULES = (
     "datasets",
+    "distribute",
     "errors",
     "experiment",
     "explain",
     "export",
-    "intensity",
-    "io",
-    "levels",
+    "imaging",
     "losses",
     "metrics",
     "model_info",
     "models",
+    "records",
     "registry",
     "training",
+    "views",
 )
+#: Module paths that moved in 0.2 (importing them warns; 0.3 removes them).
+_MOVED = ("intensity", "io", "levels", "streaming_metrics")
 
 __all__ = ["MammokitError", "__version__", *_SUBMODULES]
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from mammokit import (  # noqa: F401
         datasets,
+        distribute,
         experiment,
         explain,
         export,
-        intensity,
-        io,
-        levels,
+        imaging,
         losses,
         metrics,
         model_info,
         models,
+        records,
         registry,
         training,
+        views,
     )
 
 
 def __getattr__(name: str) -> object:
-    if name in _SUBMODULES:
+    if name in _SUBMODULES or name in _MOVED:
         return importlib.import_module(f"mammokit.{name}")
     raise AttributeError(f"module 'mammokit' has no attribute {name!r}")
 

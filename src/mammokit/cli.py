@@ -4,19 +4,22 @@ from __future__ import annotations
 
 import argparse
 import contextlib
+import csv
 import logging
 import os
+import re
 import sys
 from collections.abc import Sequence
 from pathlib import Path
 
-from mammokit import __version__
+from mammokit._version import __version__
 from mammokit.cam_methods import DEFAULT_METHOD, METHODS
-from mammokit.datasets.mini_ddsm import LABEL_LEVELS
+from mammokit.datasets.readers.mini_ddsm import LABEL_LEVELS
 from mammokit.datasets.tasks import TASKS
 from mammokit.errors import MammokitError
-from mammokit.levels import LEVELS
+from mammokit.records import LEVELS
 from mammokit.registry import MODELS, available_models, model_entry
+from mammokit.views import input_name, side_from_name, view_side
 
 #: Exit statuses: success, a data or model problem the library reported, a usage error.
 EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
@@ -67,9 +70,9 @@ def _model_options(args: argparse.Namespace) -> dict:
 
 def _train(args: argparse.Namespace) -> int:
     from mammokit import datasets
-    from mammokit.datasets.records import record_classes
     from mammokit.datasets.tasks import apply_task
     from mammokit.experiment import TrainConfig, train_model
+    from mammokit.records import record_classes
 
     options = _model_options(args)  # a wrong option fails before any data is read
     records = datasets.load_records(args.data, variant=args.variant, labels=args.labels or "case")
@@ -109,37 +112,27 @@ def _train(args: argparse.Namespace) -> int:
 
 def _evaluate(args: argparse.Namespace) -> int:
     from mammokit import datasets
-    from mammokit.datasets.pipeline import resolve_preprocess
     from mammokit.datasets.tasks import apply_task
     from mammokit.experiment import evaluate_model
-    from mammokit.models import load_model, model_info
+    from mammokit.models import info_of, load_model
 
     model = load_model(args.model)
-    info = model_info(model, source=args.model)
-    _, height, width, channels = model.inputs[0].shape
+    info = info_of(model, source=args.model)
     labels = args.labels or (info.labels if info.labels in LABEL_LEVELS else "case")
     records = datasets.load_records(args.data, variant=args.variant, labels=labels)
     _report_skipped(records)
     fits = set(records["label"]) <= set(info.class_names)
     if args.task or (info.task and not fits):  # a test.csv from train is relabelled already
         records = apply_task(records, args.task or info.task)
-    grouped = {"group": info.level, "views": info.views} if info.views else {}
-    data = datasets.to_tf_dataset(
-        records,
-        (height, width),
-        args.batch_size,
-        channels=channels,
-        classes=info.class_names,
-        preprocess=resolve_preprocess(info.preprocess),
-        intensity=info.intensity,
-        **grouped,
-    )
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     levels = ("image", "breast", "patient") if args.level == "all" else (args.level,)
     if info.views and args.level not in ("all", *LEVELS[LEVELS.index(info.level) :]):
         raise _UsageError(f"a model of {info.level}s gives no {args.level}-level results")
-    report = evaluate_model(model, records, data, out, args.name, levels, args.how)
+    report = evaluate_model(
+        model, records, out_dir=out, name=args.name, levels=levels, how=args.how,
+        batch_size=args.batch_size,
+    )  # fmt: skip
     for level, result in report["levels"].items():
         if level not in levels:
             continue
@@ -159,26 +152,26 @@ def _evaluate(args: argparse.Namespace) -> int:
 
 
 def _explain(args: argparse.Namespace) -> int:
-
-    from mammokit.datasets.pipeline import resolve_preprocess
     from mammokit.explain import explanation_figure, grad_cam
-    from mammokit.models import load_model, model_info
+    from mammokit.imaging import InputSpec
+    from mammokit.models import info_of, load_model
 
     opacity = args.opacity
     if args.alpha is not None:
         print("mammokit: explain --alpha is deprecated; use --opacity", file=sys.stderr)
         opacity = args.alpha
     model = load_model(args.model)
-    info = model_info(model, source=args.model)
+    info = info_of(model, source=args.model)
+    spec = InputSpec.from_info(info, tuple(model.inputs[0].shape[1:]))  # one warning at most
     if info.views:
-        return _explain_views(args, model, info, opacity)
-    preprocess = resolve_preprocess(info.preprocess)
+        return _explain_views(args, model, info, spec, opacity)
     classes = info.class_names
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     rows = []
     for path in args.images:
-        batch, shown = _explained_input(path, model, info, preprocess)
+        image, shown = spec.read_shown(path)
+        batch = spec.to_input([image])
         probabilities = model.predict(batch, verbose=0)[0]
         heatmap = grad_cam(model, batch, args.class_index, args.layer, args.method)[0]
         figure = explanation_figure(
@@ -192,11 +185,9 @@ def _explain(args: argparse.Namespace) -> int:
     return 0
 
 
-def _explain_views(args: argparse.Namespace, model, info, opacity: float) -> int:
+def _explain_views(args: argparse.Namespace, model, info, spec, opacity: float) -> int:
     """``explain`` for a multi-view model: the images in groups of its views, one figure each."""
-    from mammokit.datasets.pipeline import resolve_preprocess
     from mammokit.explain import explanation_figure, grad_cam
-    from mammokit.views import input_name
 
     views, classes = info.views, info.class_names
     if len(args.images) % len(views):
@@ -204,7 +195,6 @@ def _explain_views(args: argparse.Namespace, model, info, opacity: float) -> int
             f"the model reads the views {list(views)} of a {info.level} together: give "
             f"{len(views)} images per {info.level} ({len(args.images)} given)"
         )
-    preprocess = resolve_preprocess(info.preprocess)
     out = Path(args.out)
     out.mkdir(parents=True, exist_ok=True)
     rows = []
@@ -212,7 +202,8 @@ def _explain_views(args: argparse.Namespace, model, info, opacity: float) -> int
         paths = _by_view(args.images[start : start + len(views)], views)
         inputs, shown = {}, {}
         for view, path in paths.items():
-            inputs[input_name(view)], shown[view] = _explained_input(path, model, info, preprocess)
+            image, shown[view] = spec.read_shown(path)
+            inputs[input_name(view)] = spec.to_input([image])
         probabilities = model.predict(inputs, verbose=0)[0]
         heatmaps = grad_cam(model, inputs, args.class_index, method=args.method)
         figure = explanation_figure(
@@ -228,20 +219,6 @@ def _explain_views(args: argparse.Namespace, model, info, opacity: float) -> int
     return 0
 
 
-def _explained_input(path: str, model, info, preprocess):
-    """One file read and prepared as in training: the model's ``(1, H, W, C)`` input, and the
-    full-size preprocessed image the figure shows."""
-    import numpy as np
-
-    from mammokit.datasets.pipeline import prepare_example, side_from_name
-    from mammokit.intensity import read_scaled
-
-    _, height, width, channels = model.inputs[0].shape
-    scaled = read_scaled(path, intensity=info.intensity)[0]  # one read
-    image, _, shown = prepare_example(scaled, side_from_name(path), (height, width), preprocess)
-    return np.repeat(image[np.newaxis, ..., np.newaxis], channels, axis=-1), shown
-
-
 def _explained_row(paths: list[str], probabilities, classes, target: Path) -> list:
     """A ``predictions.csv`` row of ``explain``, printed as a progress line too."""
     predicted = classes[int(probabilities.argmax())]
@@ -250,8 +227,6 @@ def _explained_row(paths: list[str], probabilities, classes, target: Path) -> li
 
 
 def _write_explained(out: Path, path_columns: list[str], classes, rows: list[list]) -> None:
-    import csv
-
     with open(out / "predictions.csv", "w", newline="") as handle:
         writer = csv.writer(handle)
         writer.writerow([*path_columns, "predicted", *(f"p_{c}" for c in classes), "overlay"])
@@ -261,11 +236,6 @@ def _write_explained(out: Path, path_columns: list[str], classes, rows: list[lis
 
 def _by_view(paths: list[str], views: tuple[str, ...]) -> dict[str, str]:
     """The files of one breast (exam) by view: as their names say (``..._CC``), else in order."""
-    import re
-
-    from mammokit.datasets.pipeline import side_from_name
-    from mammokit.views import view_side
-
     found = {}
     for path in paths:
         tokens = {token.upper() for token in re.split(r"[._\-\s]+", Path(path).stem)}
@@ -310,10 +280,8 @@ def _size(path: Path) -> str:
 
 
 def _predict(args: argparse.Namespace) -> int:
-    import csv
-
     from mammokit.export import Predictor
-    from mammokit.io import DICOM_SUFFIXES, IMAGE_SUFFIXES
+    from mammokit.imaging.io import DICOM_SUFFIXES, IMAGE_SUFFIXES
 
     predictor = Predictor(args.model)
     if predictor.views is not None:

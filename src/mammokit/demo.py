@@ -188,7 +188,7 @@ def run_demo(
 
 def _case_label_cost(train, val, test, out: Path, training, options: dict, train_model) -> dict:
     """Train the CNN on case labels (same patients) and score it against the breast labels."""
-    from mammokit.levels import level_report
+    from mammokit.metrics import level_report
 
     def with_case_labels(part):
         table = part.assign(label=part["case_label"])
@@ -228,11 +228,12 @@ def _explain_test_images(model, test, size, folder: Path, n_images: int, explain
     """Score Grad-CAM on every test lesion image; write overlays of a few test images."""
     import cv2
 
-    from mammokit.datasets import to_tf_dataset
-    from mammokit.datasets.records import CLASSES
+    from mammokit.datasets import make_dataset
+    from mammokit.imaging import InputSpec
+    from mammokit.records import CLASSES
 
     folder.mkdir(parents=True, exist_ok=True)
-    data = to_tf_dataset(test, size, batch_size=64, with_masks=True)
+    data = make_dataset(test, InputSpec.of(model), batch_size=64, with_masks=True)
     images, masks = [], []
     for (batch_images, batch_masks), _ in data:
         images.append(batch_images.numpy())

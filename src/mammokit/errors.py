@@ -41,6 +41,10 @@ class MissingDependencyError(MammokitError, ImportError):
     """An optional dependency (a pip extra of mammokit) is not installed."""
 
 
+class LegacyModelWarning(UserWarning):
+    """A model without mammokit's info (saved before 0.2, or built elsewhere) is used."""
+
+
 def require(module: str, extra: str) -> object:
     """Import an optional dependency or explain which extra installs it.
 

@@ -23,6 +23,7 @@ import json
 import os
 import time
 import warnings
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -31,14 +32,28 @@ import numpy as np
 import pandas as pd
 import tensorflow as tf
 
-from mammokit.datasets import class_weights
-from mammokit.datasets.grouping import unit_records
-from mammokit.datasets.records import check_records, record_classes
+from mammokit import _deprecation
+from mammokit.datasets.augment import default_augmenter
+from mammokit.datasets.grouping import group_views, unit_records
+from mammokit.datasets.pipeline import make_dataset
+from mammokit.datasets.splits import class_weights
 from mammokit.errors import MammokitError
-from mammokit.levels import LEVELS, level_keys, level_report
+from mammokit.imaging.example import InputSpec
 from mammokit.metrics import plot_confusion_matrix
-from mammokit.training import compile_classifier, fit, make_reproducible, plot_history
-from mammokit.views import BREAST_VIEWS, check_views, views_level
+from mammokit.metrics.levels import level_report
+from mammokit.model_info import ModelInfo, info_of
+from mammokit.models.classifier import as_classifier
+from mammokit.models.factory import create_classifier
+from mammokit.records import LEVELS, check_records, level_keys, record_classes
+from mammokit.registry import model_entry
+from mammokit.training import (
+    compile_classifier,
+    fit,
+    make_reproducible,
+    plot_history,
+    record_info,
+)
+from mammokit.views import BREAST_VIEWS, check_views
 
 __all__ = ["TrainConfig", "evaluate_model", "train_and_evaluate", "train_model"]
 
@@ -63,7 +78,7 @@ class TrainConfig:
     channels
         1 or 3 input channels.
     intensity
-        The 0..255 intensity rule (:mod:`mammokit.intensity`).
+        The 0..255 intensity rule (:mod:`mammokit.imaging.intensity`).
     seed
         Seeds the model's weights, shuffling and augmentation (:func:`make_reproducible`).
     verbose
@@ -109,7 +124,7 @@ def train_model(
         records its classes and preprocessing.
     train_records, val_records, test_records
         The parts of a split (:func:`mammokit.datasets.split_by_patient`). The classes are the
-        training part's (:func:`~mammokit.datasets.records.record_classes`).
+        training part's (:func:`~mammokit.records.record_classes`).
     out_dir
         Folder for ``<name>.keras``, ``<name>_training.png``, ``<name>_confusion.png``,
         ``<name>_history.csv`` and ``<name>_report.json``.
@@ -126,60 +141,66 @@ def train_model(
         ``accuracy``, ``epochs``, ``train_seconds`` and the full ``evaluation``
         (:func:`mammokit.metrics.evaluation_report`).
     """
-    from mammokit.datasets.augment import default_augmenter
-    from mammokit.datasets.pipeline import to_tf_dataset
-    from mammokit.models.classifier import as_classifier
-
     make_reproducible(config.seed)  # before datasets and model: the same seed, the same run
-    size = tuple(config.image_size)
+    parts = (train_records, val_records, test_records)
     classes = record_classes(train_records)
-    common = {"channels": config.channels, "intensity": config.intensity, "classes": classes}
-    views = _views_of(model, model_options)
-    if views is not None:  # a multi-view model reads breasts (exams), not images
-        common.update(group=views_level(views), views=views, missing_view=config.missing_view)
+    spec = InputSpec(
+        config.image_size,
+        config.channels,
+        config.intensity,
+        views=_views_of(model, model_options),  # a multi-view model reads breasts (exams)
+    )
+    options = {"batch_size": config.batch_size, "classes": classes}
+    groups = [_groups(part, spec, config.missing_view, classes) for part in parts]
     augment = default_augmenter(seed=config.seed) if config.augment else None
-    train_data = to_tf_dataset(
+    train_data = make_dataset(
         train_records,
-        size,
-        config.batch_size,
+        spec,
         shuffle=True,
         cache=True,
         seed=config.seed,
         augment=augment,
-        **common,
+        groups=groups[0],
+        **options,
     )
-    val_data = to_tf_dataset(val_records, size, config.batch_size, cache=True, **common)
-    test_data = to_tf_dataset(test_records, size, config.batch_size, **common)
+    val_data = make_dataset(val_records, spec, cache=True, groups=groups[1], **options)
+    test_data = make_dataset(test_records, spec, groups=groups[2], **options)  # checks files
     if isinstance(model, str):
-        from mammokit.registry import create_classifier
-
         name = name or model
         model = create_classifier(
-            model, input_shape=(*size, config.channels), class_names=classes, **model_options
+            model, input_shape=(*spec.size, spec.channels), class_names=classes, **model_options
         )
     elif model_options:
         raise MammokitError(f"model options {sorted(model_options)} need a model name, not a model")
     else:
         model = as_classifier(model)
+    attrs = train_records.attrs
+    record_info(model, spec.model_info(classes, attrs.get("task"), attrs.get("labels")))
     return _train_evaluate_save(
         model,
-        train_records,
+        train_records if groups[0] is None else unit_records(groups[0]),
         train_data,
         val_data,
-        test_records,
-        test_data,
+        _Evaluation(test_records, test_data, groups[2]),
         Path(out_dir),
         name or model.name,
         config,
     )
 
 
+def _groups(
+    records: pd.DataFrame, spec: InputSpec, missing_view: str, classes: Sequence[str]
+) -> pd.DataFrame | None:
+    """The breasts (exams) a multi-view spec reads, in dataset order; ``None`` for images."""
+    if spec.views is None:
+        return None
+    return group_views(records, spec.level, spec.views, missing_view, classes)
+
+
 def _views_of(model: keras.Model | str, options: dict) -> tuple[str, ...] | None:
     """The views a model (or registry name with its options) reads; ``None`` for images."""
     if not isinstance(model, str):
         return getattr(getattr(model, "info", None), "views", None)
-    from mammokit.registry import model_entry
-
     if not model_entry(model).reads_views:
         return None
     return check_views(options.get("views", BREAST_VIEWS))
@@ -242,33 +263,42 @@ def train_and_evaluate(
         batch_size=batch_size,
         verbose=verbose,
     )
+    groups = getattr(train_data, "mammokit_groups", None)  # 0.2's datasets carry them
     return _train_evaluate_save(
         model,
-        train_records,
+        train_records if groups is None else unit_records(groups),
         train_data,
         val_data,
-        test_records,
-        test_data,
+        _Evaluation(test_records, test_data, getattr(test_data, "mammokit_groups", None)),
         Path(out_dir),
         name,
         config,
     )
 
 
+@dataclass(frozen=True)
+class _Evaluation:
+    """A part to evaluate: its records, its dataset and, for a multi-view model, the grouped
+    table whose rows are the dataset's elements."""
+
+    records: pd.DataFrame
+    data: tf.data.Dataset
+    groups: pd.DataFrame | None
+
+
 def _train_evaluate_save(
     model: keras.Model,
-    train_records: pd.DataFrame,
+    units: pd.DataFrame,
     train_data: tf.data.Dataset,
     val_data: tf.data.Dataset,
-    test_records: pd.DataFrame,
-    test_data: tf.data.Dataset,
+    test: _Evaluation,
     out: Path,
     name: str,
     config: TrainConfig,
 ) -> dict:
+    """Compile, train, save and evaluate; ``units`` are the training examples (images, or
+    breasts for a multi-view model): the learning-rate schedule and class weights count them."""
     out.mkdir(parents=True, exist_ok=True)
-    groups = getattr(train_data, "mammokit_groups", None)
-    units = train_records if groups is None else unit_records(groups)  # what a step counts
     steps = config.epochs * -(-len(units) // config.batch_size)
     weights = class_weights(units)
     compile_classifier(model, weights, config.learning_rate, decay_steps=steps)
@@ -285,7 +315,7 @@ def _train_evaluate_save(
     seconds = time.perf_counter() - tic
     plot_history(history, out / f"{name}_training.png", title=name)
     model.save(out / f"{name}.keras")
-    evaluation = evaluate_model(model, test_records, test_data, out, name)
+    evaluation = _evaluate(model, info_of(model), test, out, name)
     return {
         "accuracy": evaluation["accuracy"],
         "epochs": len(history.history["loss"]),
@@ -297,59 +327,99 @@ def _train_evaluate_save(
 def evaluate_model(
     model: keras.Model,
     records: pd.DataFrame,
-    data: tf.data.Dataset,
-    out_dir: str | os.PathLike,
+    data: tf.data.Dataset | None = None,
+    out_dir: str | os.PathLike | None = None,
     name: str = "model",
     levels: tuple[str, ...] = ("image", "breast", "patient"),
     how: str | None = None,
+    *,
+    batch_size: int = 32,
+    missing_view: str = "zeros",
+    custom_preprocess: Callable | None = None,
 ) -> dict:
-    """Predict ``data`` (built from ``records`` without shuffling) and write the evaluation.
+    """Predict ``records`` with ``model``, prepared by the model's own recipe, and report.
 
-    The classes are the model's (:func:`mammokit.models.model_info`); every label of
+    The classes are the model's (:func:`mammokit.models.info_of`); every label of
     ``records`` must be one of them. Results are given per image and, for each other level
     of ``levels``, per breast (needs each image's side; left out with a note where a side is
-    unknown) and per patient (:func:`mammokit.levels.level_report`, probabilities combined
-    by ``how``). Every interval resamples patients. ``how=None`` follows the labels the
+    unknown) and per patient (:func:`mammokit.metrics.level_report`, probabilities combined by
+    ``how``). Every interval resamples patients. ``how=None`` follows the labels the
     model was trained on: ``"mean"`` for case labels (such a model spreads the case's class
     over every image of the case), ``"max"`` otherwise (a unit is called by its most
     suspicious image).
 
+    The images are read as the model was trained (:class:`~mammokit.imaging.InputSpec`
+    ``.of(model)``: size, channels, intensity rule, preprocessing), ``batch_size`` at a time;
+    a model trained with a custom preprocessing needs its callable as ``custom_preprocess``.
     A multi-view model (:func:`mammokit.models.multiview_classifier`) is evaluated on what
-    it predicts: ``data`` must come from ``to_tf_dataset(records, ..., group=...)``, the
-    results start at its level (breast or exam) and the report's ``predictions`` name each
-    breast (exam) and its view files.
+    it predicts: its views are grouped by breast (exam), a missing view by ``missing_view``,
+    the results start at its level and the report's ``predictions`` name each breast (exam)
+    and its view files.
 
-    Writes ``<name>_confusion.png`` (the first level) and ``<name>_report.json`` into ``out_dir``
-    and returns the first level's report of :func:`mammokit.metrics.evaluation_report` with
-    ``"levels"``: the report of each level. The JSON file adds each image's probabilities
-    under ``"predictions"``.
+    ``data``, a dataset built from ``records`` without shuffling, is deprecated (0.3 removes
+    it): records and a dataset that disagree gave wrong reports.
+
+    With ``out_dir``, writes ``<name>_confusion.png`` (the first level) and
+    ``<name>_report.json`` there; without, writes nothing. Returns the first level's report of
+    :func:`mammokit.metrics.evaluation_report` with ``"levels"``: the report of each level.
+    The JSON file adds each image's probabilities under ``"predictions"``.
 
     Examples
     --------
     >>> import tempfile, json, os
-    >>> from mammokit.datasets import make_synthetic, read_mini_ddsm, to_tf_dataset
+    >>> from mammokit.datasets import make_synthetic, read_mini_ddsm
     >>> from mammokit.models import cnn_classifier
     >>> folder = tempfile.mkdtemp()
     >>> records = read_mini_ddsm(make_synthetic(folder, n_patients=3, image_size=(64, 48)))
     >>> model = cnn_classifier(input_shape=(32, 32, 1), filters=(4,))
-    >>> report = evaluate_model(model, records, to_tf_dataset(records, (32, 32), 4, channels=1),
-    ...                         folder, "check")
+    >>> report = evaluate_model(model, records, out_dir=folder, name="check")
     >>> report["n"], {level: r["n"] for level, r in report["levels"].items()}
     (12, {'image': 12, 'breast': 6, 'patient': 3})
     >>> len(json.load(open(os.path.join(folder, "check_report.json")))["predictions"])
     12
     """
-    from mammokit.models.classifier import model_info
+    info = info_of(model)
+    _check_levels(levels)
+    check_records(records, classes=info.class_names)  # before reading, which takes the time
+    if data is not None:
+        _deprecation.warn_moved(
+            "evaluate_model(model, records, data, ...)",
+            "evaluate_model(model, records, out_dir=...), which builds the data from the model",
+        )
+        part = _Evaluation(records, data, getattr(data, "mammokit_groups", None))
+    else:
+        _, height, width, channels = tuple(model.inputs[0].shape)
+        spec = InputSpec.from_info(info, (height, width, channels), custom_preprocess)
+        groups = _groups(records, spec, missing_view, info.class_names)
+        data = make_dataset(
+            records, spec, batch_size=batch_size, classes=info.class_names, groups=groups
+        )
+        part = _Evaluation(records, data, groups)
+    return _evaluate(model, info, part, out_dir, name, levels, how)
 
-    out = Path(out_dir)
-    info = model_info(model)
-    classes = info.class_names
-    how = how or ("mean" if info.labels == "case" else "max")
+
+def _check_levels(levels: Sequence[str]) -> None:
     unknown = sorted(set(levels) - set(LEVELS))
     if unknown:
         raise MammokitError(f"unknown level(s) {unknown}; choose from {LEVELS}")
+
+
+def _evaluate(
+    model: keras.Model,
+    info: ModelInfo,
+    part: _Evaluation,
+    out_dir: str | os.PathLike | None,
+    name: str = "model",
+    levels: Sequence[str] = ("image", "breast", "patient"),
+    how: str | None = None,
+) -> dict:
+    """Predict ``part`` and report per level; the files go into ``out_dir`` when given."""
+
+    classes = info.class_names
+    how = how or ("mean" if info.labels == "case" else "max")
+    _check_levels(levels)
+    records, groups = part.records, part.groups
     check_records(records, classes=classes)  # before the predictions, which take the time
-    groups = getattr(data, "mammokit_groups", None)
     if info.views is not None:
         if groups is None:
             raise MammokitError(
@@ -358,7 +428,7 @@ def evaluate_model(
             )
         records = unit_records(groups)  # one row per breast (exam): what the model predicts
         levels = tuple(level for level in levels if LEVELS.index(level) >= LEVELS.index(info.level))
-    probabilities = model.predict(data, verbose=0)
+    probabilities = model.predict(part.data, verbose=0)
     if len(probabilities) != len(records):
         raise MammokitError(f"{len(probabilities)} predictions for {len(records)} records")
     first = info.level
@@ -371,6 +441,10 @@ def evaluate_model(
             continue
         reports[level] = level_report(records, probabilities, level, how, classes)
     report = {**reports[first], "levels": reports, "levels_left_out": notes}
+    if out_dir is None:
+        return report
+    out = Path(out_dir)
+    out.mkdir(parents=True, exist_ok=True)
     plot_confusion_matrix(
         report["confusion_matrix"],
         classes,

@@ -19,8 +19,10 @@ import numpy as np
 import tensorflow as tf
 
 from mammokit.cam_methods import DEFAULT_METHOD, METHODS
-from mammokit.datasets.preprocess import to_uint8
 from mammokit.errors import MammokitError
+from mammokit.imaging.preprocess import to_uint8
+from mammokit.models.features import find_last_conv_layer, is_spatial, view_feature_layers
+from mammokit.views import input_name, view_batch
 
 __all__ = [
     "DEFAULT_METHOD",
@@ -31,31 +33,6 @@ __all__ = [
     "localization_scores",
     "overlay",
 ]
-
-
-def find_last_conv_layer(model: keras.Model) -> str:
-    """Name of the last layer with a spatial ``(B, H, W, C)`` output, H and W above 1.
-
-    Examples
-    --------
-    >>> from mammokit.models import cnn_classifier
-    >>> find_last_conv_layer(cnn_classifier(input_shape=(32, 32, 1), filters=(8, 16)))
-    'last_conv_relu'
-    """
-    for layer in reversed(model.layers):
-        if _is_spatial(layer):
-            return layer.name
-    raise MammokitError(f"model {model.name!r} has no layer with a spatial (B, H, W, C) output")
-
-
-def _is_spatial(layer: keras.layers.Layer) -> bool:
-    if isinstance(layer, keras.layers.InputLayer):
-        return False
-    try:
-        shape = layer.output.shape
-    except (AttributeError, ValueError):
-        return False
-    return len(shape) == 4 and shape[1] is not None and shape[1] > 1 and shape[2] > 1
 
 
 _COMPILED_GRAD_CAM: weakref.WeakKeyDictionary = weakref.WeakKeyDictionary()
@@ -218,7 +195,7 @@ def grad_cam(
     if images.ndim != 4:
         raise MammokitError(f"images must be (N, H, W, C) or (H, W, C), got shape {images.shape}")
     layer = layer or find_last_conv_layer(model)
-    valid = [candidate.name for candidate in model.layers if _is_spatial(candidate)]
+    valid = [candidate.name for candidate in model.layers if is_spatial(candidate)]
     if layer not in valid:
         raise MammokitError(
             f"layer {layer!r} is not a spatial layer of {model.name!r}; valid: {valid}"
@@ -260,9 +237,6 @@ def _view_cams(
     max_n: int | None,
 ) -> dict[str, np.ndarray]:
     """Heatmaps of each view of a multi-view model, keyed by input name."""
-    from mammokit.models.multiview import view_feature_layers
-    from mammokit.views import input_name, view_batch
-
     layers = {input_name(view): layer for view, layer in view_feature_layers(model).items()}
     batch = view_batch(views, list(layers))
     count = len(next(iter(batch.values())))

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import os
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from matplotlib.figure import Figure
+if TYPE_CHECKING:  # pragma: no cover - matplotlib loads when a figure is drawn
+    from matplotlib.figure import Figure
 
 __all__ = ["save_or_return"]
 

@@ -14,12 +14,15 @@ True
 
 from __future__ import annotations
 
+import warnings
 from collections.abc import Mapping, Sequence
 from dataclasses import asdict, dataclass, replace
 
-from mammokit.errors import ModelConfigError
+from mammokit.errors import LegacyModelWarning, ModelConfigError
+from mammokit.records import CLASSES
+from mammokit.views import check_views, views_level
 
-__all__ = ["PREPROCESSING", "ModelInfo"]
+__all__ = ["PREPROCESSING", "ModelInfo", "info_of"]
 
 #: The preprocessing names a model can record. ``"standard"``: mirror to the left and crop
 #: to the breast (:func:`mammokit.datasets.pipeline.standard_preprocess`); ``"none"``:
@@ -39,7 +42,7 @@ class ModelInfo:
     preprocess
         ``"standard"``, ``"none"`` or ``"custom:<module>.<name>"`` (see :data:`PREPROCESSING`).
     intensity
-        The 0..255 intensity rule of :mod:`mammokit.intensity`: ``"bits"``, ``"window"`` or
+        The 0..255 intensity rule of :mod:`mammokit.imaging.intensity`: ``"bits"``, ``"window"`` or
         ``(low, high)`` breast percentiles.
     task
         The task's name when the labels came from one (:data:`mammokit.datasets.TASKS`).
@@ -79,8 +82,6 @@ class ModelInfo:
         if isinstance(self.intensity, list):
             object.__setattr__(self, "intensity", tuple(self.intensity))
         if self.views is not None:
-            from mammokit.views import check_views
-
             object.__setattr__(self, "views", check_views(self.views))
 
     @property
@@ -88,8 +89,6 @@ class ModelInfo:
         """What one prediction is of: ``"image"``, ``"breast"`` or ``"exam"`` (from ``views``)."""
         if self.views is None:
             return "image"
-        from mammokit.views import views_level
-
         return views_level(self.views)
 
     def replace(self, **changes: object) -> ModelInfo:
@@ -124,8 +123,6 @@ class ModelInfo:
         >>> ModelInfo.default(2).class_names
         ('class_0', 'class_1')
         """
-        from mammokit.datasets.records import CLASSES
-
         if class_names is not None:
             if len(class_names) != num_classes:
                 raise ModelConfigError(
@@ -135,3 +132,37 @@ class ModelInfo:
         if num_classes == len(CLASSES):
             return cls(CLASSES)
         return cls(tuple(f"class_{i}" for i in range(num_classes)))
+
+
+def info_of(model: object, source: str | None = None) -> ModelInfo:
+    """The :class:`ModelInfo` a Keras model carries; for one without, what is assumed, warned.
+
+    A model saved before mammokit 0.2 (or built without mammokit) records nothing: it is
+    assumed to predict Mini-DDSM's Normal/Benign/Cancer when it has 3 outputs (``class_0``,
+    ... otherwise), trained with the standard preprocessing and the ``"bits"`` intensity rule,
+    and a :class:`LegacyModelWarning` says so.
+
+    Examples
+    --------
+    >>> import keras, warnings
+    >>> inputs = keras.Input((4,))
+    >>> plain = keras.Model(inputs, keras.layers.Dense(3, activation="softmax")(inputs))
+    >>> with warnings.catch_warnings(record=True) as caught:
+    ...     warnings.simplefilter("always")
+    ...     info = info_of(plain)
+    >>> info.class_names, caught[0].category.__name__
+    (('Normal', 'Benign', 'Cancer'), 'LegacyModelWarning')
+    """
+    recorded = getattr(model, "info", None)
+    if isinstance(recorded, ModelInfo):  # a mammokit.models.Classifier
+        return recorded
+    info = ModelInfo.default(model.output_shape[-1])
+    warnings.warn(
+        f"{source or model.name} carries no mammokit model info (saved before mammokit 0.2, or "
+        f"built without mammokit): assuming classes {list(info.class_names)} in output order, "
+        f"preprocess={info.preprocess!r} and intensity={info.intensity!r}. Record the truth "
+        "with mammokit.models.as_classifier(model, ModelInfo(...)) and save it again.",
+        LegacyModelWarning,
+        stacklevel=2,
+    )
+    return info

@@ -1,9 +1,10 @@
 """The one registry of classifiers: every model mammokit builds, by name, without TensorFlow.
 
-Each entry names the builder (imported only when a model is built), the input size the model
-is meant for, the input scaling inside it, and the options it takes beyond the common ones
-(``num_classes``, ``input_shape``, ``weights``). :func:`create_classifier` builds any of them;
-the command line takes its ``--model`` choices, help and per-model options from here.
+Each entry names the builder (``"module:function"``), the input size the model is meant for,
+the input scaling inside it, and the options it takes beyond the common ones
+(``num_classes``, ``input_shape``, ``weights``). The registry is data only: it imports no
+builder. :func:`mammokit.models.create_classifier` builds any entry; the command line takes
+its ``--model`` choices, help and per-model options from here.
 
 Examples
 --------
@@ -20,16 +21,18 @@ Examples
 from __future__ import annotations
 
 import importlib
+import warnings
 from dataclasses import dataclass
 
 from mammokit.errors import ModelConfigError
+from mammokit.views import parse_views
 
 __all__ = [
+    "BACKBONE_BUILDER",
     "MODELS",
     "ModelEntry",
     "ModelOption",
     "available_models",
-    "create_classifier",
     "model_entry",
     "register_model",
 ]
@@ -87,7 +90,8 @@ class ModelEntry:
         return self.builder.startswith("mammokit.models.multiview:")
 
 
-_BACKBONE_BUILDER = "mammokit.models.backbones:backbone_classifier"
+#: The builder every ``keras.applications`` backbone shares (it gets the name first).
+BACKBONE_BUILDER = "mammokit.models.backbones:backbone_classifier"
 _WIDTH = ModelOption("alpha", float, 1.0, "width multiplier, Keras's alpha")
 
 
@@ -99,15 +103,9 @@ def _yes_no(text: str) -> bool:
     return value in ("yes", "true", "1")
 
 
-def _views(text: str) -> tuple[str, ...]:
-    from mammokit.views import parse_views
-
-    return parse_views(text)
-
-
 _VIEWS_HELP = "views read together: CC,MLO (a breast) or L-CC,L-MLO,R-CC,R-MLO (an exam)"
 _MULTIVIEW = (
-    ModelOption("views", _views, "CC,MLO", _VIEWS_HELP),
+    ModelOption("views", parse_views, "CC,MLO", _VIEWS_HELP),
     ModelOption("fusion", str, "concat", "fusion of the views' features: concat, mean, attention"),
     ModelOption("shared", _yes_no, "yes", "one encoder for every view (yes) or one per view"),
 )
@@ -116,7 +114,7 @@ _MULTIVIEW = (
 def _backbone(name: str, constructor: str, preprocessing: str, **extra) -> ModelEntry:
     return ModelEntry(
         name=name,
-        builder=_BACKBONE_BUILDER,
+        builder=BACKBONE_BUILDER,
         description=f"keras.applications.{constructor} with a softmax head",
         preprocessing=preprocessing,
         backbone=constructor,
@@ -198,31 +196,13 @@ def model_entry(name: str) -> ModelEntry:
     return MODELS[key]
 
 
-def create_classifier(name: str, **kwargs):
-    """Build any registered classifier by name.
-
-    Parameters
-    ----------
-    name
-        One of :func:`available_models`.
-    **kwargs
-        The builder's arguments (``num_classes``, ``input_shape``, ``weights`` and the
-        entry's options); ``input_shape`` defaults to the entry's size with 3 channels.
-
-    Returns
-    -------
-    keras.Model
-
-    Examples
-    --------
-    >>> model = create_classifier("cnn", input_shape=(32, 32, 1), filters=(8, 16))
-    >>> model.output_shape
-    (None, 3)
-    """
-    entry = model_entry(name)
-    module, function = entry.builder.split(":")
-    builder = getattr(importlib.import_module(module), function)
-    kwargs.setdefault("input_shape", (entry.input_size, entry.input_size, 3))
-    if entry.builder == _BACKBONE_BUILDER:
-        return builder(entry.name, **kwargs)
-    return builder(**kwargs)
+def __getattr__(name: str) -> object:
+    if name == "create_classifier":  # moved to the models layer: the registry loads no builder
+        warnings.warn(
+            "mammokit.registry.create_classifier is deprecated and will be removed in 0.3; use "
+            "mammokit.models.create_classifier",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        return importlib.import_module("mammokit.models.factory").create_classifier
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

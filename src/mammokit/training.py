@@ -13,8 +13,13 @@ import keras
 import tensorflow as tf
 from matplotlib.figure import Figure
 
+from mammokit.distribute import global_batch_statistics, is_chief
 from mammokit.errors import MammokitError, ModelConfigError
 from mammokit.figures import save_or_return
+from mammokit.losses import WeightedCategoricalCrossentropy
+from mammokit.metrics.streaming import Sensitivity, Specificity
+from mammokit.model_info import ModelInfo
+from mammokit.models.classifier import Classifier
 
 __all__ = [
     "DatasetFunction",
@@ -24,6 +29,7 @@ __all__ = [
     "make_reproducible",
     "plot_history",
     "record_data_info",
+    "record_info",
 ]
 
 #: A function building one worker's dataset from its ``tf.distribute.InputContext``.
@@ -139,7 +145,7 @@ def fit(
     infos: list = []
     train = _distributed(train, strategy, infos)
     validation = _distributed(validation, strategy, [])
-    _record_info(model, infos[0] if infos else getattr(train, "mammokit_info", None))
+    record_info(model, infos[0] if infos else getattr(train, "mammokit_info", None))
     all_callbacks = list(callbacks or [])
     if validation is not None:
         all_callbacks.append(
@@ -158,7 +164,7 @@ def fit(
             keras.callbacks.CSVLogger(str(folder / "history.csv")),
         ]
     in_memory = not isinstance(train, tf.data.Dataset | tf.distribute.DistributedDataset)
-    with _global_batch_statistics(model, strategy):
+    with global_batch_statistics(model, strategy):
         return model.fit(
             train,
             validation_data=validation,
@@ -168,25 +174,6 @@ def fit(
             callbacks=all_callbacks,
             verbose=(1 if sys.stdout.isatty() else 2) if verbose == "auto" else verbose,
         )
-
-
-@contextlib.contextmanager
-def _global_batch_statistics(model: keras.Model, strategy: tf.distribute.Strategy | None):
-    """Synchronise batch normalisation across replicas while training, then restore it."""
-    layers = []
-    if strategy is not None and strategy.num_replicas_in_sync > 1:
-        layers = [
-            layer
-            for layer in model._flatten_layers()
-            if isinstance(layer, keras.layers.BatchNormalization) and not layer.synchronized
-        ]
-    for layer in layers:
-        layer.synchronized = True
-    try:
-        yield
-    finally:
-        for layer in layers:
-            layer.synchronized = False
 
 
 def _distributed(
@@ -208,32 +195,6 @@ def _distributed(
     return strategy.distribute_datasets_from_function(make)
 
 
-def is_chief(strategy: tf.distribute.Strategy | None = None) -> bool:
-    """Whether this process writes files: always, unless ``strategy`` spans several workers.
-
-    With several workers the chief is the ``chief`` task of ``TF_CONFIG``, or worker 0 when
-    the cluster has no chief (TensorFlow's convention).
-
-    Examples
-    --------
-    >>> is_chief(), is_chief(tf.distribute.get_strategy())
-    (True, True)
-    """
-    if not _spans_workers(strategy):
-        return True
-    resolver = strategy.cluster_resolver
-    if resolver.task_type in (None, "chief"):
-        return True
-    jobs = resolver.cluster_spec().as_dict()
-    return "chief" not in jobs and resolver.task_type == "worker" and resolver.task_id == 0
-
-
-def _spans_workers(strategy: tf.distribute.Strategy | None) -> bool:
-    """Whether ``strategy`` runs on a cluster of several tasks (``TF_CONFIG``, Slurm...)."""
-    resolver = getattr(strategy, "cluster_resolver", None)
-    return resolver is not None and bool(resolver.cluster_spec().as_dict())
-
-
 def record_data_info(model: keras.Model, data: tf.data.Dataset) -> None:
     """Record in ``model`` what ``data`` (from ``to_tf_dataset``) says it is trained on.
 
@@ -253,12 +214,26 @@ def record_data_info(model: keras.Model, data: tf.data.Dataset) -> None:
     >>> record_data_info(model, data); model.class_names
     ('NoCancer', 'Cancer')
     """
-    _record_info(model, getattr(data, "mammokit_info", None))
+    record_info(model, getattr(data, "mammokit_info", None))
 
 
-def _record_info(model: keras.Model, info) -> None:
-    from mammokit.models.classifier import Classifier
+def record_info(model: keras.Model, info: ModelInfo | None) -> None:
+    """Record ``info`` (what the model is trained on) in ``model``, after checking it fits.
 
+    A model whose output count differs from ``info``'s classes, or whose views differ, raises
+    :class:`~mammokit.errors.ModelConfigError`; a model that is not a
+    :class:`~mammokit.models.Classifier` cannot keep it, and a log line says so. ``None``
+    records nothing.
+
+    Examples
+    --------
+    >>> from mammokit.model_info import ModelInfo
+    >>> from mammokit.models import cnn_classifier
+    >>> model = cnn_classifier(2, input_shape=(16, 16, 1), filters=(4,))
+    >>> record_info(model, ModelInfo(("Benign", "Malignant"), intensity="window"))
+    >>> model.class_names, model.info.intensity
+    (('Benign', 'Malignant'), 'window')
+    """
     if info is None:
         return
     outputs = model.output_shape[-1]
@@ -382,9 +357,6 @@ def compile_classifier(
     >>> model.loss.class_weights
     [1.0, 2.0, 1.0]
     """
-    from mammokit.losses import WeightedCategoricalCrossentropy
-    from mammokit.metrics import Sensitivity, Specificity
-
     num_classes = model.output_shape[-1]
     if class_weights is None:
         class_weights = [1.0] * num_classes

@@ -1,4 +1,7 @@
-"""The views a multi-view model reads, and their names; importable without TensorFlow.
+"""Sides and views: their names, as records, file names and multi-view models use them.
+
+Importable without TensorFlow. A side is ``"LEFT"`` or ``"RIGHT"`` (:func:`parse_side` reads
+any spelling a dataset publishes, :func:`side_from_name` a Mini-DDSM-style file name).
 
 A screening exam is four images: the craniocaudal (CC) and mediolateral-oblique (MLO) view
 of each breast. A multi-view model (:func:`mammokit.models.multiview_classifier`) reads the
@@ -15,8 +18,10 @@ Examples
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Mapping, Sequence
+from pathlib import Path
 
 import numpy as np
 
@@ -26,10 +31,13 @@ __all__ = [
     "BREAST_VIEWS",
     "EXAM_VIEWS",
     "GROUPS",
+    "SIDES",
     "check_views",
     "default_views",
     "input_name",
+    "parse_side",
     "parse_views",
+    "side_from_name",
     "view_batch",
     "view_side",
     "views_level",
@@ -43,7 +51,10 @@ BREAST_VIEWS = ("CC", "MLO")
 EXAM_VIEWS = ("L-CC", "L-MLO", "R-CC", "R-MLO")
 
 _VIEW = re.compile(r"^(?:([LR])-)?([A-Z][A-Z0-9]*)$")
-_SIDES = {"L": "LEFT", "R": "RIGHT"}
+#: The sides of a records table, as every reader writes them.
+SIDES = ("LEFT", "RIGHT")
+_SIDE_WORDS = {"L": "LEFT", "R": "RIGHT", "LEFT": "LEFT", "RIGHT": "RIGHT"}
+_SIDE_IN_NAME = re.compile(r"(?:^|[._-])(LEFT|RIGHT)(?:[._-]|$)", re.IGNORECASE)
 
 
 def check_views(views: Sequence[str]) -> tuple[str, ...]:
@@ -116,7 +127,31 @@ def view_side(view: str) -> str | None:
     match = _VIEW.match(view.strip().upper())
     if match is None:
         raise ModelConfigError(f"{view!r} is not a view name")
-    return _SIDES[match.group(1)] if match.group(1) else None
+    return parse_side(match.group(1)) if match.group(1) else None
+
+
+def parse_side(value: object) -> str:
+    """``L``/``R``/``LEFT``/``RIGHT`` (any case, any padding) as ``LEFT``/``RIGHT``; else ``""``.
+
+    Examples
+    --------
+    >>> parse_side(" r"), parse_side("Left"), parse_side(None), parse_side("both")
+    ('RIGHT', 'LEFT', '', '')
+    """
+    text = value.strip().upper() if isinstance(value, str) else ""
+    return _SIDE_WORDS.get(text, "")
+
+
+def side_from_name(path: str | os.PathLike) -> str:
+    """``"LEFT"`` or ``"RIGHT"`` when the file name says so (Mini-DDSM style), else ``""``.
+
+    Examples
+    --------
+    >>> side_from_name("/data/C_0029_1.RIGHT_MLO.png"), side_from_name("scan.png")
+    ('RIGHT', '')
+    """
+    match = _SIDE_IN_NAME.search(Path(path).name)
+    return match.group(1).upper() if match else ""
 
 
 def input_name(view: str) -> str:

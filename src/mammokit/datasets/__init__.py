@@ -1,7 +1,10 @@
-"""Datasets: records tables from Mini-DDSM, folders and synthetic data; splits; tf.data.
+"""Datasets: records tables from every public set, splits, tasks, grouping, synthetic data, tf.data.
 
-Reading records and splitting needs no TensorFlow; :func:`to_tf_dataset` and
-:mod:`~mammokit.datasets.augment` import it when first used.
+One reader per dataset lives in :mod:`mammokit.datasets.readers`; splits, tasks, view
+grouping, augmentation and synthetic mammograms have a module each; the tf.data pipeline
+(:func:`make_dataset`, :func:`to_tf_dataset`) reads images with the recipe of
+:class:`mammokit.imaging.InputSpec`. Reading records and splitting needs no TensorFlow; the
+pipeline and :mod:`~mammokit.datasets.augment` import it when first used.
 
 Examples
 --------
@@ -19,15 +22,24 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING
 
-from mammokit.datasets.cbis_ddsm import read_cbis_ddsm
-from mammokit.datasets.cmmd import read_cmmd
-from mammokit.datasets.dicom_folder import read_dicom_folder, read_dicom_headers
-from mammokit.datasets.folder import read_folder
 from mammokit.datasets.grouping import group_views
-from mammokit.datasets.inbreast import read_inbreast
-from mammokit.datasets.loading import detect_dataset, load_records
-from mammokit.datasets.mini_ddsm import read_mini_ddsm
-from mammokit.datasets.records import (
+from mammokit.datasets.readers import (
+    detect_dataset,
+    load_records,
+    read_cbis_ddsm,
+    read_cmmd,
+    read_dicom_folder,
+    read_dicom_headers,
+    read_folder,
+    read_inbreast,
+    read_mini_ddsm,
+    read_rsna_screening,
+    read_vindr_mammo,
+)
+from mammokit.datasets.splits import class_weights, patient_folds, split_by_patient
+from mammokit.datasets.synthetic import make_synthetic, synthetic_mammogram
+from mammokit.datasets.tasks import TASKS, Task, apply_task, relabel
+from mammokit.records import (
     CLASSES,
     make_records,
     read_records,
@@ -35,15 +47,10 @@ from mammokit.datasets.records import (
     save_records,
     with_classes,
 )
-from mammokit.datasets.rsna_screening import read_rsna_screening
-from mammokit.datasets.splits import class_weights, patient_folds, split_by_patient
-from mammokit.datasets.synthetic import make_synthetic, synthetic_mammogram
-from mammokit.datasets.tasks import TASKS, Task, apply_task, relabel
-from mammokit.datasets.vindr_mammo import read_vindr_mammo
 
 if TYPE_CHECKING:  # pragma: no cover
     from mammokit.datasets import augment
-    from mammokit.datasets.pipeline import to_tf_dataset
+    from mammokit.datasets.pipeline import make_dataset, to_tf_dataset
 
 __all__ = [
     "CLASSES",
@@ -55,10 +62,10 @@ __all__ = [
     "detect_dataset",
     "group_views",
     "load_records",
+    "make_dataset",
     "make_records",
     "make_synthetic",
     "patient_folds",
-    "preprocess",
     "read_cbis_ddsm",
     "read_cmmd",
     "read_dicom_folder",
@@ -78,14 +85,32 @@ __all__ = [
     "with_classes",
 ]
 
-_LAZY = {"to_tf_dataset": ("mammokit.datasets.pipeline", "to_tf_dataset")}
-_LAZY_MODULES = ("augment", "pipeline", "preprocess")
+_LAZY = {
+    "make_dataset": ("mammokit.datasets.pipeline", "make_dataset"),
+    "to_tf_dataset": ("mammokit.datasets.pipeline", "to_tf_dataset"),
+}
+_LAZY_MODULES = ("augment", "pipeline")
+#: Submodules that moved in 0.2 (mammokit.records, mammokit.imaging.preprocess, readers/):
+#: their old paths still load, with a DeprecationWarning, until 0.3.
+_MOVED_MODULES = (
+    "cbis_ddsm",
+    "cmmd",
+    "dicom_folder",
+    "folder",
+    "inbreast",
+    "loading",
+    "mini_ddsm",
+    "preprocess",
+    "records",
+    "rsna_screening",
+    "vindr_mammo",
+)
 
 
 def __getattr__(name: str) -> object:
     if name in _LAZY:
         module, attribute = _LAZY[name]
         return getattr(importlib.import_module(module), attribute)
-    if name in _LAZY_MODULES:
+    if name in _LAZY_MODULES or name in _MOVED_MODULES:
         return importlib.import_module(f"mammokit.datasets.{name}")
     raise AttributeError(f"module 'mammokit.datasets' has no attribute {name!r}")

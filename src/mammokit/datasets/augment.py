@@ -85,7 +85,7 @@ def default_augmenter(
     ----------
     flip
         ``"vertical"`` (default: keeps the chest wall on the left after
-        :func:`~mammokit.datasets.preprocess.flip_to_left`), ``"horizontal"``,
+        :func:`~mammokit.imaging.preprocess.flip_to_left`), ``"horizontal"``,
         ``"horizontal_and_vertical"`` or ``None``.
     rotation
         Largest rotation as a fraction of a full turn (0.03 is about 11 degrees).

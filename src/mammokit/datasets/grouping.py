@@ -26,7 +26,7 @@ the images of views the model does not read.
 
 Examples
 --------
->>> from mammokit.datasets.records import make_records
+>>> from mammokit.records import make_records
 >>> rows = [{"image_path": f"/{v}.png", "label": "Cancer", "patient_id": "P1", "side": "LEFT",
 ...          "view": v} for v in ("CC", "MLO")]
 >>> rows.append({"image_path": "/R_CC.png", "label": "Normal", "patient_id": "P1",
@@ -46,8 +46,8 @@ from collections.abc import Sequence
 import numpy as np
 import pandas as pd
 
-from mammokit.datasets.records import check_records, label_indices
 from mammokit.errors import DatasetError
+from mammokit.records import check_records, label_indices, level_keys, make_records
 from mammokit.views import check_views, default_views, view_side, views_level
 
 __all__ = ["MISSING_VIEW_RULES", "group_keys", "group_views", "unit_records", "view_rows"]
@@ -85,7 +85,7 @@ def group_views(
     Returns
     -------
     pandas.DataFrame
-        The group's key columns (:func:`mammokit.levels.level_keys`), ``group_id`` (the keys
+        The group's key columns (:func:`mammokit.records.level_keys`), ``group_id`` (the keys
         joined by ``/``), ``label`` (the most severe label of the group's images: the last of
         the classes among them), ``<VIEW>_path`` per view (``""`` where missing; the
         repeated image's file under ``"repeat"``), ``<VIEW>_row`` per view (the image's
@@ -99,8 +99,6 @@ def group_views(
         An image has no side, the views do not fit ``group``, or ``missing="error"`` and a
         view is missing.
     """
-    from mammokit.levels import level_keys  # levels reads records: imported when used
-
     classes = check_records(records, classes=classes)
     if missing not in MISSING_VIEW_RULES:
         raise DatasetError(f"missing must be one of {MISSING_VIEW_RULES}, got {missing!r}")
@@ -185,7 +183,7 @@ def group_keys(groups: pd.DataFrame) -> list[str]:
 
     Examples
     --------
-    >>> from mammokit.datasets.records import make_records
+    >>> from mammokit.records import make_records
     >>> rows = [{"image_path": "/a", "label": "Normal", "patient_id": "p", "side": "LEFT",
     ...          "view": "CC"}]
     >>> group_keys(group_views(make_records(rows)))
@@ -199,7 +197,7 @@ def view_rows(groups: pd.DataFrame) -> np.ndarray:
 
     Examples
     --------
-    >>> from mammokit.datasets.records import make_records
+    >>> from mammokit.records import make_records
     >>> rows = [{"image_path": "/a", "label": "Normal", "patient_id": "p", "side": "LEFT",
     ...          "view": "MLO"}]
     >>> view_rows(group_views(make_records(rows))).tolist()
@@ -234,18 +232,16 @@ def unit_records(groups: pd.DataFrame) -> pd.DataFrame:
     """The groups as a records table, one row per breast (exam), for weights and reports.
 
     ``image_path`` is the ``group_id``, so :func:`~mammokit.datasets.class_weights`,
-    :func:`~mammokit.levels.level_report` and :func:`~mammokit.levels.aggregate_predictions`
+    :func:`~mammokit.metrics.level_report` and :func:`~mammokit.metrics.aggregate_predictions`
     count breasts (exams) and resample patients.
 
     Examples
     --------
-    >>> from mammokit.datasets.records import make_records
+    >>> from mammokit.records import make_records
     >>> rows = [{"image_path": f"/{s}{v}", "label": "Normal", "patient_id": "p", "side": s,
     ...          "view": v} for s in ("LEFT", "RIGHT") for v in ("CC", "MLO")]
     >>> unit_records(group_views(make_records(rows)))["image_path"].tolist()
     ['p/LEFT', 'p/RIGHT']
     """
-    from mammokit.datasets.records import make_records
-
     rows = groups[[*group_keys(groups), "label"]].assign(image_path=groups["group_id"])
     return make_records(rows.to_dict("records"), classes=groups.attrs["classes"])

@@ -8,8 +8,8 @@ import numpy as np
 import pandas as pd
 
 from mammokit.balance import class_weights_from_counts
-from mammokit.datasets.records import check_records, label_indices, record_classes
 from mammokit.errors import DatasetError
+from mammokit.records import check_records, label_indices, record_classes
 
 __all__ = ["class_weights", "patient_folds", "split_by_patient"]
 
@@ -43,7 +43,7 @@ def split_by_patient(
 
     Examples
     --------
-    >>> from mammokit.datasets.records import make_records
+    >>> from mammokit.records import make_records
     >>> rows = [{"image_path": f"/{p}_{v}.png", "label": ["Normal", "Cancer"][p % 2],
     ...          "patient_id": f"P{p}"} for p in range(20) for v in range(4)]
     >>> train, val, test = split_by_patient(make_records(rows), 0.2, 0.2, seed=0)
@@ -143,7 +143,7 @@ def patient_folds(
 
     Examples
     --------
-    >>> from mammokit.datasets.records import make_records
+    >>> from mammokit.records import make_records
     >>> rows = [{"image_path": f"/{p}_{v}.png", "label": ["Normal", "Cancer"][p % 2],
     ...          "patient_id": f"P{p}"} for p in range(10) for v in range(4)]
     >>> folds = list(patient_folds(make_records(rows), k=5, seed=0))
@@ -199,7 +199,7 @@ def class_weights(records: pd.DataFrame) -> dict[int, float]:
     -------
     dict
         ``{class_index: weight}`` for every class of the records
-        (:func:`~mammokit.datasets.records.record_classes`), ready for
+        (:func:`~mammokit.records.record_classes`), ready for
         ``model.fit(class_weight=...)`` or
         :class:`mammokit.losses.WeightedCategoricalCrossentropy`.
 
@@ -210,7 +210,7 @@ def class_weights(records: pd.DataFrame) -> dict[int, float]:
 
     Examples
     --------
-    >>> from mammokit.datasets.records import make_records
+    >>> from mammokit.records import make_records
     >>> labels = ["Normal"] * 4 + ["Benign"] * 2 + ["Cancer"]
     >>> rows = [{"image_path": f"/{i}.png", "label": l, "patient_id": str(i)}
     ...         for i, l in enumerate(labels)]

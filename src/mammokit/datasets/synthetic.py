@@ -33,9 +33,9 @@ import cv2
 import numpy as np
 import pandas as pd
 
-from mammokit.datasets.mini_ddsm import VARIANT_DIRS
-from mammokit.datasets.records import CLASSES
+from mammokit.datasets.readers.mini_ddsm import VARIANT_DIRS
 from mammokit.errors import MammokitError
+from mammokit.records import CLASSES
 
 __all__ = ["STYLE_BITS", "make_synthetic", "synthetic_mammogram"]
 

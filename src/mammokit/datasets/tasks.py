@@ -7,7 +7,7 @@ can offer them (``mammokit train --task benign-vs-malignant``).
 
 Examples
 --------
->>> from mammokit.datasets.records import make_records
+>>> from mammokit.records import make_records
 >>> rows = [{"image_path": f"/{i}.png", "label": label, "patient_id": str(i)}
 ...         for i, label in enumerate(["Normal", "Benign", "Cancer"])]
 >>> table = apply_task(make_records(rows), "benign-vs-malignant")
@@ -23,8 +23,8 @@ from dataclasses import dataclass, field
 
 import pandas as pd
 
-from mammokit.datasets.records import CLASSES, check_records
 from mammokit.errors import DatasetError
+from mammokit.records import CLASSES, check_records
 
 __all__ = ["TASKS", "Task", "apply_task", "relabel"]
 
@@ -64,7 +64,7 @@ def relabel(
 
     Examples
     --------
-    >>> from mammokit.datasets.records import make_records
+    >>> from mammokit.records import make_records
     >>> rows = [{"image_path": f"/{i}.png", "label": label, "patient_id": str(i)}
     ...         for i, label in enumerate(["Normal", "Benign", "Cancer"])]
     >>> table = relabel(make_records(rows), {"Normal": "Negative", "Benign": "Negative",

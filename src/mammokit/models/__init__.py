@@ -7,21 +7,21 @@ Examples
 (None, 3)
 """
 
-from mammokit.model_info import ModelInfo
+import warnings
+
+from mammokit.errors import LegacyModelWarning
+from mammokit.model_info import ModelInfo, info_of
 from mammokit.models.backbones import backbone_classifier
-from mammokit.models.classifier import (
-    Classifier,
-    LegacyModelWarning,
-    as_classifier,
-    model_info,
-)
+from mammokit.models.classifier import Classifier, as_classifier
 from mammokit.models.cnn import cnn_classifier
+from mammokit.models.factory import create_classifier
+from mammokit.models.features import view_feature_layers
 from mammokit.models.layers import BackbonePreprocessing, GrayToRGB
 from mammokit.models.mobilenet import mobilenet_classifier
-from mammokit.models.multiview import multiview_classifier, view_feature_layers
+from mammokit.models.multiview import multiview_classifier
 from mammokit.models.saving import ModelLoadError, load_model
 from mammokit.models.tuning import unfreeze
-from mammokit.registry import available_models, create_classifier, register_model
+from mammokit.registry import available_models, register_model
 
 __all__ = [
     "BackbonePreprocessing",
@@ -35,9 +35,9 @@ __all__ = [
     "backbone_classifier",
     "cnn_classifier",
     "create_classifier",
+    "info_of",
     "load_model",
     "mobilenet_classifier",
-    "model_info",
     "multiview_classifier",
     "register_model",
     "unfreeze",
@@ -46,6 +46,14 @@ __all__ = [
 
 
 def __getattr__(name: str) -> object:
+    if name == "model_info":  # one name for the module, the class and this function, until 0.2
+        warnings.warn(
+            "mammokit.models.info_of is deprecated and will be removed in 0.3; use "
+            "mammokit.models.info_of (the function; mammokit.model_info is the module)",
+            DeprecationWarning,
+            stacklevel=2,
+        )
+        return info_of
     if name == "BACKBONES":  # deprecated: warns in mammokit.models.backbones
         from mammokit.models import backbones
 

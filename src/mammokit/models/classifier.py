@@ -2,21 +2,17 @@
 
 from __future__ import annotations
 
-import warnings
 from collections.abc import Sequence
 
 import keras
 
-from mammokit.errors import ModelConfigError
-from mammokit.model_info import ModelInfo
+from mammokit.distribute import spans_workers
+from mammokit.errors import LegacyModelWarning, ModelConfigError
+from mammokit.model_info import ModelInfo, info_of
 
-__all__ = ["Classifier", "LegacyModelWarning", "as_classifier", "model_info", "resolve_classes"]
+__all__ = ["Classifier", "LegacyModelWarning", "as_classifier", "info_of", "resolve_classes"]
 
 _CONFIG_KEY = "mammokit"
-
-
-class LegacyModelWarning(UserWarning):
-    """A model without mammokit's info (saved before 0.2, or built elsewhere) is used."""
 
 
 @keras.saving.register_keras_serializable(package="mammokit")
@@ -118,9 +114,7 @@ def _multi_worker_logs(model: keras.Model, logs: dict) -> dict:
     """
     import tensorflow as tf
 
-    from mammokit.training import _spans_workers
-
-    if not _spans_workers(getattr(model, "_distribute_strategy", None)):
+    if not spans_workers(getattr(model, "_distribute_strategy", None)):
         return logs
 
     return {
@@ -153,39 +147,6 @@ def as_classifier(model: keras.Model, info: ModelInfo | None = None) -> Classifi
             "keras.Input and call Classifier(inputs, outputs)"
         )
     return Classifier(model.inputs, model.outputs, name=model.name, info=info)
-
-
-def model_info(model: keras.Model, source: str | None = None) -> ModelInfo:
-    """The model's :class:`ModelInfo`; for a model without one, what is assumed, with a warning.
-
-    A model saved before mammokit 0.2 (or built without mammokit) records nothing: it is
-    assumed to predict Mini-DDSM's Normal/Benign/Cancer when it has 3 outputs (``class_0``,
-    ... otherwise), trained with the standard preprocessing and the ``"bits"`` intensity rule,
-    and a :class:`LegacyModelWarning` says so.
-
-    Examples
-    --------
-    >>> import keras, warnings
-    >>> inputs = keras.Input((4,))
-    >>> plain = keras.Model(inputs, keras.layers.Dense(3, activation="softmax")(inputs))
-    >>> with warnings.catch_warnings(record=True) as caught:
-    ...     warnings.simplefilter("always")
-    ...     info = model_info(plain)
-    >>> info.class_names, caught[0].category.__name__
-    (('Normal', 'Benign', 'Cancer'), 'LegacyModelWarning')
-    """
-    if isinstance(model, Classifier):
-        return model.info
-    info = ModelInfo.default(model.output_shape[-1])
-    warnings.warn(
-        f"{source or model.name} carries no mammokit model info (saved before mammokit 0.2, or "
-        f"built without mammokit): assuming classes {list(info.class_names)} in output order, "
-        f"preprocess={info.preprocess!r} and intensity={info.intensity!r}. Record the truth "
-        "with mammokit.models.as_classifier(model, ModelInfo(...)) and save it again.",
-        LegacyModelWarning,
-        stacklevel=2,
-    )
-    return info
 
 
 def resolve_classes(

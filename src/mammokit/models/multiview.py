@@ -20,7 +20,10 @@ import keras
 
 from mammokit.errors import ModelConfigError
 from mammokit.models.classifier import Classifier, resolve_classes
+from mammokit.models.factory import create_classifier
+from mammokit.models.features import find_last_conv_layer, view_feature_layers
 from mammokit.models.layers import FUSIONS, ViewFusion, ViewPresence, global_pooling
+from mammokit.registry import model_entry
 from mammokit.views import BREAST_VIEWS, check_views, input_name
 
 __all__ = ["multiview_classifier", "multiview_cnn", "multiview_mobilenet", "view_feature_layers"]
@@ -93,8 +96,6 @@ def multiview_classifier(
     >>> view_feature_layers(model)
     {'CC': 'cc_features', 'MLO': 'mlo_features'}
     """
-    from mammokit.explain import find_last_conv_layer
-    from mammokit.registry import create_classifier, model_entry
 
     views = check_views(views)
     if model_entry(backbone).reads_views:
@@ -151,20 +152,6 @@ def multiview_cnn(**kwargs) -> Classifier:
     """
     kwargs.setdefault("weights", None)
     return multiview_classifier("cnn", **kwargs)
-
-
-def view_feature_layers(model: keras.Model) -> dict[str, str]:
-    """The layer holding each view's last feature map, by view, for Grad-CAM.
-
-    Raises
-    ------
-    ModelConfigError
-        ``model`` is not a multi-view model.
-    """
-    views = getattr(getattr(model, "info", None), "views", None)
-    if not views:
-        raise ModelConfigError(f"{model.name} is not a multi-view model (it records no views)")
-    return {view: f"{input_name(view)}_features" for view in views}
 
 
 def _pooling_of(single: keras.Model) -> str:

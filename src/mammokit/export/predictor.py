@@ -1,20 +1,15 @@
-"""Export for fast CPU and mobile inference (TFLite, ONNX, SavedModel) and a Predictor to serve.
+"""Serving: class probabilities from a ``.keras``, ``.tflite`` or ``.onnx`` file on a CPU.
 
-Every exported file gets a sidecar ``<file>.mammokit.json`` holding what serving must repeat
-from training: input size and channels, and the model's own record of its class names,
-preprocessing and intensity rule (:class:`~mammokit.model_info.ModelInfo`), never a guess.
-:class:`Predictor` reads it (or, for a ``.keras`` file, the model itself), so files are
-prepared the way the training pipeline prepared them.
+:class:`Predictor` prepares files with the model's own per-image recipe
+(:class:`~mammokit.imaging.InputSpec`, from the ``.keras`` file or the export's sidecar) and
+runs the file with the runtime its format needs: Keras, LiteRT (``ai-edge-litert``, in the
+``export`` extra; TensorFlow's deprecated ``tf.lite.Interpreter`` where LiteRT is not
+installed) or ONNX Runtime.
 """
 
 from __future__ import annotations
 
-import contextlib
-import io
-import json
-import logging
 import os
-import tempfile
 import warnings
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -24,274 +19,72 @@ import numpy as np
 import pandas as pd
 import tensorflow as tf
 
-from mammokit.errors import MammokitError, ModelConfigError, ModelLoadError, require
-from mammokit.model_info import ModelInfo
+from mammokit.datasets.grouping import group_keys, group_views, view_rows
+from mammokit.errors import (
+    LegacyModelWarning,
+    MammokitError,
+    ModelConfigError,
+    ModelLoadError,
+    require,
+)
+from mammokit.export.sidecar import SIDECAR_SUFFIX, read_serving_config, view_shape
+from mammokit.imaging.example import ExampleReader, InputSpec
+from mammokit.metrics.levels import aggregate_predictions
+from mammokit.model_info import ModelInfo, info_of
+from mammokit.models.saving import load_model
 from mammokit.progress import progress_bar
+from mammokit.records import with_classes
+from mammokit.views import input_name, view_batch
 
-__all__ = ["Predictor", "read_serving_config", "to_onnx", "to_saved_model", "to_tflite"]
+__all__ = ["TFLITE_RUNTIMES", "Predictor", "tflite_interpreter"]
 
-_SIDECAR_SUFFIX = ".mammokit.json"
-_QUANTIZE = (None, "float16", "int8")
-
-
-def _serving_config(model: keras.Model) -> dict:
-    from mammokit import __version__
-    from mammokit.models.classifier import model_info
-
-    _, height, width, channels = _view_shape(model)
-    names = _input_names(model)
-    return {
-        "input_size": [int(height), int(width)],
-        "channels": int(channels),
-        **({"inputs": names} if names else {}),
-        **model_info(model).to_dict(),
-        "pixel_scale": "0..255 by the intensity rule (mammokit.intensity)",
-        "mammokit_version": __version__,
-    }
+#: The interpreters a ``.tflite`` file can be served with (``"auto"``: LiteRT where installed).
+TFLITE_RUNTIMES = ("auto", "litert", "tensorflow")
 
 
-def _write_sidecar(path: Path, config: dict) -> None:
-    Path(f"{path}{_SIDECAR_SUFFIX}").write_text(json.dumps(config, indent=2))
+def tflite_interpreter(path: str | os.PathLike, num_threads: int = 1, runtime: str = "auto"):
+    """A TFLite interpreter for ``path``: LiteRT's (``ai-edge-litert``) or TensorFlow's.
 
-
-def read_serving_config(path: str | os.PathLike) -> dict | None:
-    """The serving sidecar written next to an exported model, or ``None`` if there is none.
+    ``runtime="auto"`` takes LiteRT where it is installed (the ``export`` extra installs it)
+    and TensorFlow's ``tf.lite.Interpreter`` otherwise, which TensorFlow deprecates; both
+    expose the same interface, so serving has one code path.
 
     Examples
     --------
     >>> import tempfile, os
+    >>> from mammokit.export import to_tflite
     >>> from mammokit.models import cnn_classifier
     >>> path = to_tflite(cnn_classifier(input_shape=(16, 16, 1), filters=(4,)),
     ...                  os.path.join(tempfile.mkdtemp(), "m.tflite"))
-    >>> read_serving_config(path)["input_size"], read_serving_config(path)["channels"]
-    ([16, 16], 1)"""
-    sidecar = Path(f"{path}{_SIDECAR_SUFFIX}")
-    return json.loads(sidecar.read_text()) if sidecar.is_file() else None
-
-
-def _input_names(model: keras.Model) -> list[str] | None:
-    """The named view inputs of a multi-view model, in the model's input order; else ``None``."""
-    if isinstance(model.input, dict):
-        return [tensor.name for tensor in model.inputs]
-    return None
-
-
-def _view_shape(model: keras.Model) -> tuple:
-    """``(None, H, W, C)`` of the model's input (of each view, for a multi-view model)."""
-    return tuple(model.inputs[0].shape)
-
-
-def _signature(model: keras.Model) -> list:
-    """The serving signature: ``image``, or one input per view named as the model's."""
-    shape = (None, *_view_shape(model)[1:])
-    names = _input_names(model)
-    if names is None:
-        return [tf.TensorSpec(shape, tf.float32, name="image")]
-    return [{name: tf.TensorSpec(shape, tf.float32, name=name) for name in names}]
-
-
-def to_saved_model(model: keras.Model, path: str | os.PathLike) -> Path:
-    """Export a TensorFlow SavedModel for TF Serving (``serve`` endpoint, float32 images).
-
-    Examples
-    --------
-    >>> import tempfile, os
-    >>> from mammokit.models import cnn_classifier
-    >>> out = to_saved_model(cnn_classifier(input_shape=(16, 16, 1), filters=(4,)),
-    ...                      os.path.join(tempfile.mkdtemp(), "served"))
-    >>> (out / "saved_model.pb").exists()
-    True
+    >>> tflite_interpreter(path, runtime="tensorflow").get_input_details()[0]["shape"].tolist()
+    [1, 16, 16, 1]
     """
-    path = Path(path)
-    _export_saved_model(model, path)
-    _write_sidecar(path, _serving_config(model))
-    return path
+    if runtime not in TFLITE_RUNTIMES:
+        raise MammokitError(f"runtime must be one of {TFLITE_RUNTIMES}, got {runtime!r}")
+    if runtime == "tensorflow":
+        interpreter_class = tf.lite.Interpreter
+    else:
+        try:
+            from ai_edge_litert.interpreter import Interpreter as LiteRTInterpreter
 
-
-def _export_saved_model(model: keras.Model, folder: str | os.PathLike) -> None:
-    """``model.export`` without its printout (Keras 3.9 prints despite ``verbose=False``)."""
-    with _tensorflow_logs_at(logging.WARNING), contextlib.redirect_stdout(io.StringIO()):
-        model.export(
-            str(folder), format="tf_saved_model", verbose=False, input_signature=_signature(model)
-        )
-
-
-def to_tflite(
-    model: keras.Model,
-    path: str | os.PathLike,
-    quantize: str | None = None,
-    representative_data: np.ndarray | pd.DataFrame | None = None,
-    calibration_size: int = 200,
-) -> Path:
-    """Convert to TensorFlow Lite, optionally quantized.
-
-    Parameters
-    ----------
-    model
-        A Keras classifier.
-    path
-        The ``.tflite`` file to write.
-    quantize
-        ``None`` (float32), ``"float16"`` (half-size weights) or ``"int8"`` (full integer
-        quantization of weights and activations, about 4x smaller; inputs and outputs stay
-        float32 so callers feed the same images).
-    representative_data
-        For ``"int8"``: calibration images, an array ``(N, H, W, C)`` on the model's 0..255 scale
-        (a dict of such arrays by input name for a multi-view model) or a records table (read
-        with the training pipeline). A few hundred typical images (breasts).
-    calibration_size
-        Most images taken from ``representative_data``.
-
-    Returns
-    -------
-    pathlib.Path
-        ``path``; a ``.mammokit.json`` sidecar is written next to it.
-
-    Examples
-    --------
-    >>> import tempfile, os, numpy as np
-    >>> from mammokit.models import cnn_classifier
-    >>> model = cnn_classifier(input_shape=(16, 16, 1), filters=(8,))
-    >>> calibration = np.random.default_rng(0).uniform(0, 255, (8, 16, 16, 1)).astype("float32")
-    >>> path = to_tflite(model, os.path.join(tempfile.mkdtemp(), "m.int8.tflite"), "int8",
-    ...                  representative_data=calibration)
-    >>> Predictor(path).predict(calibration[:2]).shape
-    (2, 3)
-    """
-    if quantize not in _QUANTIZE:
-        raise MammokitError(f"quantize must be one of {_QUANTIZE}, got {quantize!r}")
-    if quantize == "int8" and representative_data is None:
-        raise MammokitError("int8 quantization needs representative_data (images or records)")
-    path = Path(path)
-    with tempfile.TemporaryDirectory() as folder, _tensorflow_logs_at(logging.WARNING):
-        _export_saved_model(model, folder)
-        converter = tf.lite.TFLiteConverter.from_saved_model(folder)
-        if quantize == "float16":
-            converter.optimizations = [tf.lite.Optimize.DEFAULT]
-            converter.target_spec.supported_types = [tf.float16]
-        elif quantize == "int8":
-            samples = _calibration_samples(model, representative_data, calibration_size)
-            converter.optimizations = [tf.lite.Optimize.DEFAULT]
-            converter.representative_dataset = lambda: iter(samples)
-            converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
-        content = converter.convert()
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(content)
-    _write_sidecar(path, {**_serving_config(model), "quantize": quantize})
-    return path
-
-
-@contextlib.contextmanager
-def _tensorflow_logs_at(level: int):
-    """TensorFlow's Python logger at ``level`` for a while ("Assets written to ..." is INFO)."""
-    tf_logger = logging.getLogger("tensorflow")
-    previous = tf_logger.level
-    tf_logger.setLevel(max(level, previous))
+            interpreter_class = LiteRTInterpreter
+        except ImportError:
+            if runtime == "litert":
+                require("ai_edge_litert", "export")  # raises, saying how to install it
+            interpreter_class = tf.lite.Interpreter
     try:
-        yield
-    finally:
-        tf_logger.setLevel(previous)
-
-
-def _calibration_samples(
-    model: keras.Model, data: np.ndarray | dict | pd.DataFrame, limit: int
-) -> list:
-    """Up to ``limit`` converter inputs: ``[image]`` each, or a dict of views (multi-view)."""
-    names = _input_names(model)
-    shape = tuple(_view_shape(model)[1:])
-    if isinstance(data, pd.DataFrame):
-        return _calibration_records(model, data, limit)
-    if names is not None:
-        if not isinstance(data, dict) or set(data) != set(names):
-            raise MammokitError(f"representative_data must be records or a dict of {names}")
-        views = {name: np.asarray(data[name], np.float32) for name in names}
-        count = min(len(view) for view in views.values())
-        return [{name: views[name][i : i + 1] for name in names} for i in range(min(count, limit))]
-    images = np.asarray(data, dtype=np.float32)
-    if images.ndim != 4 or images.shape[1:] != shape:
-        raise MammokitError(
-            f"representative_data must be (N, {', '.join(map(str, shape))}), got {images.shape}"
-        )
-    return [[image[np.newaxis]] for image in images[:limit]]
-
-
-def _calibration_records(model: keras.Model, data: pd.DataFrame, limit: int) -> list:
-    """Calibration inputs read from records with the training pipeline."""
-    from mammokit.datasets.pipeline import resolve_preprocess, to_tf_dataset
-    from mammokit.models.classifier import model_info
-
-    info = model_info(model)
-    _, height, width, channels = _view_shape(model)
-    grouped = {"group": info.level, "views": info.views} if info.views else {}
-    batches = to_tf_dataset(
-        data if info.views else data.iloc[:limit],
-        (height, width),
-        32,
-        channels=channels,
-        preprocess=resolve_preprocess(info.preprocess),
-        intensity=info.intensity,
-        **grouped,
-    )
-    samples: list = []
-    units = batches.mammokit_groups if info.views else data  # what one sample is
-    with progress_bar(min(limit, len(units)), "calibration samples", unit=info.level) as bar:
-        for inputs, _ in batches:
-            inputs = tf.nest.map_structure(lambda tensor: tensor.numpy(), inputs)
-            count = len(tf.nest.flatten(inputs)[0])
-            for i in range(count):
-                samples.append(tf.nest.map_structure(lambda batch, i=i: batch[i : i + 1], inputs))
-            bar.update(count)
-            if len(samples) >= limit:
-                break
-    samples = samples[:limit]
-    return samples if info.views else [[sample] for sample in samples]
-
-
-def to_onnx(model: keras.Model, path: str | os.PathLike, opset: int = 17) -> Path:
-    """Convert to ONNX with tf2onnx (extra ``export``); the input is named ``image``.
-
-    A multi-view model gets one input per view, named as the model's (``cc``, ``mlo``).
-
-    Returns
-    -------
-    pathlib.Path
-        ``path``; a ``.mammokit.json`` sidecar is written next to it.
-
-    Examples
-    --------
-    >>> import tempfile, os, numpy as np
-    >>> from mammokit.models import cnn_classifier
-    >>> model = cnn_classifier(input_shape=(16, 16, 1), filters=(4,))
-    >>> path = to_onnx(model, os.path.join(tempfile.mkdtemp(), "m.onnx"))
-    >>> images = np.zeros((1, 16, 16, 1), np.float32)
-    >>> expected = model.predict(images, verbose=0)
-    >>> bool(np.allclose(Predictor(path).predict(images), expected, atol=1e-5))
-    True
-    """
-    tf2onnx = require("tf2onnx", "export")
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    names = _input_names(model)
-    if names is None:
-        function = tf.function(lambda image: model(image, training=False))
-        signature = _signature(model)
-    else:  # one ONNX input per view, named as the model's inputs
-        function = tf.function(
-            lambda *views: model(dict(zip(names, views, strict=True)), training=False)
-        )
-        signature = list(_signature(model)[0].values())
-    tf2onnx.convert.from_function(
-        function, input_signature=signature, opset=opset, output_path=str(path)
-    )
-    _write_sidecar(path, _serving_config(model))
-    return path
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # tf.lite.Interpreter's deprecation notice
+            return interpreter_class(model_path=str(path), num_threads=num_threads)
+    except ValueError as err:
+        raise ModelLoadError(f"{path}: not a readable TFLite model ({err})") from err
 
 
 class Predictor:
     """Fast inference from a ``.keras``, ``.tflite`` or ``.onnx`` file.
 
     The model's class names and the preprocessing of training (flip to the left, crop to the
-    breast, resize, the 0..255 intensity scale of :mod:`mammokit.intensity`) come from the
+    breast, resize, the 0..255 intensity scale of :mod:`mammokit.imaging.intensity`) come from the
     model itself (``.keras``) or the sidecar written at export; a file without either is
     served with Mini-DDSM's assumptions and a :class:`~mammokit.models.LegacyModelWarning`.
 
@@ -304,11 +97,16 @@ class Predictor:
     custom_preprocess
         The ``preprocess(image, side) -> (image, box)`` callable of a model trained with a
         custom preprocessing (recorded as ``"custom:<name>"``); not needed otherwise.
+    tflite_runtime
+        For a ``.tflite`` file: ``"auto"`` (LiteRT where installed), ``"litert"`` or
+        ``"tensorflow"`` (:func:`tflite_interpreter`).
 
     Attributes
     ----------
     info
         The :class:`~mammokit.model_info.ModelInfo` served.
+    spec
+        The per-image recipe files are prepared with (:class:`~mammokit.imaging.InputSpec`).
     class_names
         The class of each output column.
     config
@@ -331,6 +129,7 @@ class Predictor:
         path: str | os.PathLike,
         num_threads: int | None = None,
         custom_preprocess: Callable | None = None,
+        tflite_runtime: str = "auto",
     ) -> None:
         self.path = Path(path)
         if not self.path.is_file():
@@ -339,14 +138,11 @@ class Predictor:
         suffix = self.path.suffix.lower()
         recorded = None
         if suffix == ".keras":
-            from mammokit.models.classifier import model_info
-            from mammokit.models.saving import load_model
-
             model = load_model(self.path)
             self._run, shape, outputs = self._keras(model)
-            recorded = model_info(model, source=str(self.path))
+            recorded = info_of(model, source=str(self.path))
         elif suffix == ".tflite":
-            self._run, shape, outputs = self._tflite(threads)
+            self._run, shape, outputs = self._tflite(threads, tflite_runtime)
         elif suffix == ".onnx":
             self._run, shape, outputs = self._onnx(threads)
         else:
@@ -366,30 +162,23 @@ class Predictor:
         }
         self.class_names = list(self.info.class_names)
         self.views = self.info.views
-        self._preprocess = self._preprocess_callable(custom_preprocess)
+        try:
+            self.spec = InputSpec.from_info(self.info, self.input_shape, custom_preprocess)
+        except ModelConfigError as err:
+            raise ModelConfigError(f"{self.path}: {err}") from err
 
     def _recorded_info(self, config: dict, outputs: int) -> ModelInfo:
         if "class_names" in config:
             return ModelInfo.from_dict(config)
-        from mammokit.models.classifier import LegacyModelWarning
-
         info = ModelInfo.default(outputs)
         warnings.warn(
-            f"{self.path} has no mammokit sidecar ({self.path.name}{_SIDECAR_SUFFIX}) naming its "
+            f"{self.path} has no mammokit sidecar ({self.path.name}{SIDECAR_SUFFIX}) naming its "
             f"classes: assuming {list(info.class_names)}, standard preprocessing and the "
             "'bits' intensity rule. Export it again with mammokit to record them.",
             LegacyModelWarning,
             stacklevel=3,
         )
         return info
-
-    def _preprocess_callable(self, custom: Callable | None):
-        from mammokit.datasets.pipeline import resolve_preprocess
-
-        try:
-            return resolve_preprocess(self.info.preprocess, custom)
-        except ModelConfigError as err:
-            raise ModelConfigError(f"{self.path}: {err}") from err
 
     @staticmethod
     def _keras(model: keras.Model):
@@ -399,19 +188,10 @@ class Predictor:
         def run(images: np.ndarray | dict[str, np.ndarray]) -> np.ndarray:
             return traced(tf.nest.map_structure(tf.constant, images)).numpy()
 
-        return run, _view_shape(model)[1:], model.output_shape[-1]
+        return run, view_shape(model)[1:], model.output_shape[-1]
 
-    def _tflite(self, threads: int):
-        try:
-            from ai_edge_litert.interpreter import Interpreter
-        except ImportError:
-            Interpreter = tf.lite.Interpreter  # noqa: N806 - deprecated in TF 2.20, still works
-        try:
-            with warnings.catch_warnings():
-                warnings.simplefilter("ignore")
-                interpreter = Interpreter(model_path=str(self.path), num_threads=threads)
-        except ValueError as err:
-            raise ModelLoadError(f"{self.path}: not a readable TFLite model ({err})") from err
+    def _tflite(self, threads: int, runtime: str):
+        interpreter = tflite_interpreter(self.path, threads, runtime)
         interpreter.allocate_tensors()
         source = interpreter.get_input_details()[0]
         target = interpreter.get_output_details()[0]
@@ -480,8 +260,6 @@ class Predictor:
         return np.asarray(self._run(np.ascontiguousarray(batch)))
 
     def _predict_views(self, views: dict) -> np.ndarray:
-        from mammokit.views import input_name, view_batch
-
         names = [input_name(view) for view in self.views]
         if not isinstance(views, dict):
             raise MammokitError(
@@ -501,36 +279,23 @@ class Predictor:
 
         The side (for the flip to the left) is ``sides[i]`` when given, else the file name's
         (``...RIGHT_CC...``), else guessed from the image
-        (:func:`~mammokit.datasets.preprocess.guess_side`).
+        (:func:`~mammokit.imaging.preprocess.guess_side`).
         """
-        from mammokit.datasets.pipeline import load_example, side_from_name
+        return self._predict_images(ExampleReader.of_files(self.spec, paths, sides), batch_size)
 
+    def _predict_images(self, reader: ExampleReader, batch_size: int) -> np.ndarray:
+        """``(N, classes)`` for every image of ``reader``, ``batch_size`` at a time."""
         if self.views is not None:
             raise MammokitError(
                 f"{self.path.name} reads the views {list(self.views)} of a {self.info.level} "
                 "together; predict records with predict_breasts"
             )
-        intensity = self.info.intensity
-        height, width, channels = self.input_shape
-        sides = list(sides) if sides is not None else [side_from_name(p) for p in paths]
-        outputs = []
-        with progress_bar(len(paths), "predicting", unit="image") as bar:
-            for start in range(0, len(paths), batch_size):
-                chunk = range(start, min(start + batch_size, len(paths)))
-                images = np.stack(
-                    [
-                        load_example(
-                            str(paths[i]), sides[i], (), (height, width), self._preprocess,
-                            intensity,
-                        )[0]
-                        for i in chunk
-                    ]
-                )  # fmt: skip
-                images = np.repeat(images[..., np.newaxis], channels, axis=-1)
-                outputs.append(self.predict(images))
+        outputs = [np.zeros((0, len(self.class_names)), np.float32)]
+        with progress_bar(len(reader), "predicting", unit="image") as bar:
+            for start in range(0, len(reader), batch_size):
+                chunk = range(start, min(start + batch_size, len(reader)))
+                outputs.append(self.predict(self.spec.to_input([reader.read(i)[0] for i in chunk])))
                 bar.update(len(chunk))
-        if not outputs:
-            return np.zeros((0, len(self.class_names)), np.float32)
         return np.concatenate(outputs)
 
     def predict_records(
@@ -550,7 +315,7 @@ class Predictor:
         pandas.DataFrame
             ``image_path`` (with ``patient_id``, ``side`` and ``view`` for records),
             ``predicted`` (the most probable class) and one probability column per class
-            name. :func:`mammokit.levels.aggregate_predictions` turns it into results per
+            name. :func:`mammokit.metrics.levels.aggregate_predictions` turns it into results per
             breast or patient: ``aggregate_predictions(records, table[predictor.class_names])``.
 
         Examples
@@ -569,11 +334,13 @@ class Predictor:
             table = records[
                 [c for c in ("image_path", "patient_id", "side", "view") if c in records]
             ].reset_index(drop=True)
-            sides = table["side"].fillna("").astype(str).tolist() if "side" in table else None
         else:
             table = pd.DataFrame({"image_path": [str(p) for p in records]})
-            sides = None
-        probabilities = self.predict_files(table["image_path"].tolist(), batch_size, sides)
+        if "side" in table:  # the records' sides and stored bits, as in training
+            reader = ExampleReader.of_records(self.spec, records)
+        else:  # sides from the file names (else guessed)
+            reader = ExampleReader.of_files(self.spec, table["image_path"])
+        probabilities = self._predict_images(reader, batch_size)
         table["predicted"] = [self.class_names[i] for i in probabilities.argmax(axis=1)]
         for index, name in enumerate(self.class_names):
             table[name] = probabilities[:, index]
@@ -591,7 +358,7 @@ class Predictor:
         A multi-view model reads each breast's views together
         (:func:`~mammokit.datasets.grouping.group_views`, missing views by ``missing_view``); a
         single-image model predicts each image and calls the breast from its images
-        (:func:`~mammokit.levels.aggregate_predictions` with ``how``), so both kinds of model
+        (:func:`~mammokit.metrics.aggregate_predictions` with ``how``), so both kinds of model
         give the same table and can be compared breast by breast.
 
         Parameters
@@ -630,9 +397,6 @@ class Predictor:
         >>> len(table), list(table.columns[:4])
         (6, ['patient_id', 'side', 'n_views', 'missing_views'])
         """
-        from mammokit.datasets.grouping import group_keys, group_views
-        from mammokit.levels import aggregate_predictions
-
         table, labelled = self._known_labels(records)
         if self.views is None:
             images = self.predict_records(table, batch_size)
@@ -653,8 +417,6 @@ class Predictor:
 
     def _known_labels(self, records: pd.DataFrame) -> tuple[pd.DataFrame, bool]:
         """The records with the model's classes; unknown labels (unlabelled data) stood in."""
-        from mammokit.datasets.records import with_classes
-
         if set(records["label"]) <= set(self.class_names):
             return with_classes(records, self.class_names), True
         return with_classes(records.assign(label=self.class_names[0]), self.class_names), False
@@ -662,20 +424,17 @@ class Predictor:
     def _predict_groups(
         self, records: pd.DataFrame, groups: pd.DataFrame, batch_size: int
     ) -> np.ndarray:
-        from mammokit.datasets.pipeline import view_loader
-        from mammokit.views import input_name
-
-        height, width, channels = self.input_shape
-        load = view_loader(records, groups, (height, width), self._preprocess, self.info.intensity)
+        reader, rows = ExampleReader.of_records(self.spec, records), view_rows(groups)
         names = [input_name(view) for view in self.views]
         outputs = []
         with progress_bar(len(groups), "predicting", unit=self.info.level) as bar:
             for start in range(0, len(groups), batch_size):
-                chunk = [load(i) for i in range(start, min(start + batch_size, len(groups)))]
+                chunk = [
+                    reader.read_views(rows[i])
+                    for i in range(start, min(start + batch_size, len(groups)))
+                ]
                 views = {
-                    name: np.repeat(
-                        np.stack([group[k] for group in chunk])[..., None], channels, -1
-                    )
+                    name: self.spec.to_input([views[k] for views in chunk])
                     for k, name in enumerate(names)
                 }
                 outputs.append(self.predict(views))

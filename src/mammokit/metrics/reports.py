@@ -1,4 +1,4 @@
-"""Sensitivity and specificity as streaming Keras metrics and as evaluation reports.
+"""Sensitivity and specificity as evaluation reports, with intervals that resample patients.
 
 Definitions (one class against the rest, decision = argmax of the probabilities):
 
@@ -10,8 +10,7 @@ is defined as 0, never NaN. Macro averages are the plain mean over all classes, 
 scikit-learn's ``recall_score(..., labels=range(C), average="macro", zero_division=0)``.
 
 The reports need only NumPy, pandas and scikit-learn: importing this module does not load
-TensorFlow. The Keras metrics :class:`Sensitivity` and :class:`Specificity` (defined in
-:mod:`mammokit.streaming_metrics`) load it when first used.
+TensorFlow. The Keras metrics live in :mod:`mammokit.metrics.streaming`.
 """
 
 from __future__ import annotations
@@ -27,20 +26,15 @@ import pandas as pd
 from sklearn.metrics import roc_curve
 
 from mammokit.errors import MammokitError
+from mammokit.figures import save_or_return
 from mammokit.progress import progress_bar
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from matplotlib.figure import Figure
 
-    from mammokit.streaming_metrics import Sensitivity, Specificity
-
 __all__ = [
-    "Sensitivity",
-    "Specificity",
-    "aggregate_predictions",
     "confusion_display",
     "evaluation_report",
-    "level_report",
     "plot_confusion_matrix",
     "report_table",
     "sensitivity_specificity",
@@ -430,8 +424,6 @@ def plot_confusion_matrix(
     """
     from matplotlib.figure import Figure
 
-    from mammokit.figures import save_or_return
-
     counts = np.asarray(matrix, dtype=np.int64)
     if counts.ndim != 2 or counts.shape[0] != counts.shape[1] or len(class_names) != len(counts):
         raise MammokitError(
@@ -455,17 +447,3 @@ def plot_confusion_matrix(
     axis.set_title(title or "Confusion matrix")
     figure.tight_layout()
     return save_or_return(figure, path)
-
-
-# per breast, exam and patient: defined in mammokit.levels, offered here with the reports
-from mammokit.levels import aggregate_predictions, level_report  # noqa: E402
-
-_KERAS_METRICS = ("Sensitivity", "Specificity")
-
-
-def __getattr__(name: str) -> object:
-    if name in _KERAS_METRICS:  # Keras and TensorFlow load only when these are asked for
-        from mammokit import streaming_metrics
-
-        return getattr(streaming_metrics, name)
-    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")

@@ -9,6 +9,8 @@ from pathlib import Path
 import pandas as pd
 
 from mammokit.errors import DatasetError
+from mammokit.imaging.io import DICOM_SUFFIXES, IMAGE_SUFFIXES
+from mammokit.views import parse_side
 
 #: What a reader may do with a table row whose file is missing.
 ON_MISSING = ("raise", "skip")
@@ -94,12 +96,6 @@ def present_classes(order: Sequence[str], labels: Iterable[str]) -> tuple[str, .
     return tuple(name for name in order if name in seen)
 
 
-def side_name(value: object) -> str:
-    """``L``/``R``/``LEFT``/``RIGHT`` (any case) as ``LEFT``/``RIGHT``; anything else ``""``."""
-    text = str(value).strip().upper() if isinstance(value, str) else ""
-    return {"L": "LEFT", "R": "RIGHT", "LEFT": "LEFT", "RIGHT": "RIGHT"}.get(text, "")
-
-
 def join_image_files(
     table: pd.DataFrame,
     group: str,
@@ -114,8 +110,6 @@ def join_image_files(
     Returns the rows with a file, their paths and the missing ones (``on_missing="skip"``; with
     ``"raise"`` a missing file is an error naming it, as ``<folder>/<group>/<id><suffix>``).
     """
-    from mammokit.io import DICOM_SUFFIXES, IMAGE_SUFFIXES
-
     found = files_by_folder_and_stem(folder, DICOM_SUFFIXES + IMAGE_SUFFIXES)
     keys = table[group].astype(str) + "/" + table[image].astype(str)
     paths = keys.map(found)
@@ -131,9 +125,9 @@ def join_image_files(
 
 def sides_from_letters(letters: pd.Series, source: str) -> pd.Series:
     """``L``/``R`` as ``LEFT``/``RIGHT``; any other value is an error naming ``source``."""
-    sides = letters.map({"L": "LEFT", "R": "RIGHT"})
-    if sides.isna().any():
-        bad = letters[sides.isna()].unique()[:5].tolist()
+    sides = letters.map(lambda letter: parse_side(letter) if letter in ("L", "R") else "")
+    if (sides == "").any():
+        bad = letters[sides == ""].unique()[:5].tolist()
         raise DatasetError(f"{source}: laterality must be L or R, found {bad}")
     return sides
 

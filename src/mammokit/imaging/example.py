@@ -1,0 +1,463 @@
+"""The one per-image recipe: how a file becomes a model's input, derived from the model.
+
+An :class:`InputSpec` holds what a model needs of each image: its size and channels, the
+0..255 intensity rule (:mod:`mammokit.imaging.intensity`), the preprocessing (flip to the
+left and crop to the breast, by default) and, for a multi-view model, its views.
+``InputSpec.of(model)`` reads them from the model itself (what it recorded when it was
+trained, :class:`~mammokit.model_info.ModelInfo`), as timm's ``resolve_data_config(model=)``
+does, so the tf.data pipeline, :class:`~mammokit.export.Predictor`, evaluation and the
+command line prepare images the same way, from one place. :class:`ExampleReader` applies a
+spec to the rows of a records table (or a list of files). Everything here is NumPy and
+OpenCV; the tf.data pipeline (:mod:`mammokit.datasets.pipeline`) runs it in the graph.
+
+Examples
+--------
+>>> import tempfile, os, cv2, numpy as np
+>>> from mammokit.models import cnn_classifier
+>>> spec = InputSpec.of(cnn_classifier(input_shape=(32, 32, 1), filters=(4,)))
+>>> spec.size, spec.channels, spec.preprocess_name, spec.intensity
+((32, 32), 1, 'standard', 'bits')
+>>> path = os.path.join(tempfile.mkdtemp(), "x.RIGHT_CC.png")
+>>> _ = cv2.imwrite(path, np.full((80, 60), 2000, np.uint16))
+>>> spec.to_input([spec.read(path)[0]]).shape
+(1, 32, 32, 1)
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, replace
+
+import cv2
+import numpy as np
+import pandas as pd
+
+from mammokit.errors import ImageReadError, MammokitError, ModelConfigError
+from mammokit.imaging.intensity import Intensity, check_intensity, read_scaled
+from mammokit.imaging.io import read_image
+from mammokit.imaging.preprocess import crop_breast, flip_to_left, guess_side
+from mammokit.model_info import ModelInfo, info_of
+from mammokit.views import check_views, side_from_name, views_level
+
+__all__ = [
+    "Box",
+    "ExampleReader",
+    "InputSpec",
+    "Preprocess",
+    "load_example",
+    "prepare_example",
+    "preprocess_name",
+    "resolve_preprocess",
+    "standard_preprocess",
+]
+
+#: A crop ``(y0, y1, x0, x1)`` in the flipped image.
+Box = tuple[int, int, int, int]
+#: ``preprocess(image, side) -> (image, box)``: mirror the image to the left by ``side`` (as
+#: :func:`~mammokit.imaging.preprocess.flip_to_left` does; masks are flipped the same way),
+#: then crop; ``box`` is the crop in the flipped image, or ``None``.
+Preprocess = Callable[[np.ndarray, str], tuple[np.ndarray, Box | None]]
+
+
+def standard_preprocess(image: np.ndarray, side: str) -> tuple[np.ndarray, Box]:
+    """Mirror to the left (:func:`flip_to_left`) and crop to the breast (:func:`crop_breast`).
+
+    Returns the crop and its box in the flipped image, so masks can follow.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> img = np.zeros((50, 40), np.uint8); img[10:40, 15:] = 200
+    >>> crop, box = standard_preprocess(img, "RIGHT")
+    >>> crop.shape, box                           # rows 10:40, columns 0:25, 2% margin
+    ((32, 26), (9, 41, 0, 26))
+    """
+    flipped = flip_to_left(image, side)
+    crop, box = crop_breast(flipped, return_box=True)
+    return crop, box
+
+
+def preprocess_name(preprocess: Preprocess | None) -> str:
+    """The name a model records for its preprocessing (:class:`~mammokit.model_info.ModelInfo`).
+
+    Examples
+    --------
+    >>> preprocess_name(standard_preprocess), preprocess_name(None)
+    ('standard', 'none')
+    """
+    if preprocess is None:
+        return "none"
+    if preprocess is standard_preprocess:
+        return "standard"
+    module = getattr(preprocess, "__module__", None) or "?"
+    name = getattr(preprocess, "__qualname__", None) or type(preprocess).__name__
+    return f"custom:{module}.{name}"
+
+
+def resolve_preprocess(name: str, custom: Preprocess | None = None) -> Preprocess | None:
+    """The preprocessing callable a recorded name stands for (:func:`preprocess_name`'s inverse).
+
+    ``"standard"`` is :func:`standard_preprocess`, ``"none"`` is ``None``; a custom name needs
+    its callable passed as ``custom``.
+
+    Examples
+    --------
+    >>> resolve_preprocess("standard") is standard_preprocess, resolve_preprocess("none")
+    (True, None)
+    """
+    if name == "standard":
+        return standard_preprocess
+    if name == "none":
+        return None
+    if custom is None:
+        raise ModelConfigError(
+            f"the model was trained with the custom preprocessing {name!r}; pass that callable "
+            "again (e.g. Predictor(path, custom_preprocess=...))"
+        )
+    return custom
+
+
+def load_example(
+    path: str,
+    side: str = "",
+    mask_paths: tuple[str, ...] = (),
+    image_size: tuple[int, int] = (224, 224),
+    preprocess: Preprocess | None = standard_preprocess,
+    intensity: Intensity = "bits",
+    bits_stored: float | None = None,
+) -> tuple[np.ndarray, np.ndarray]:
+    """Read, scale, preprocess and resize one image (and its merged lesion mask) for a model.
+
+    :meth:`InputSpec.read` is this with the spec's settings.
+
+    Parameters
+    ----------
+    path, side, mask_paths
+        The image file, its side (``""`` when unknown) and its lesion mask files.
+    image_size
+        ``(height, width)`` of the result.
+    preprocess
+        ``preprocess(image, side) -> (image, box)``; ``None`` only resizes.
+    intensity, bits_stored
+        How stored values reach the 0..255 scale (:mod:`mammokit.imaging.intensity`):
+        ``"bits"``, ``"window"`` or ``(low, high)`` breast percentiles; the records'
+        ``bits_stored``.
+
+    Returns
+    -------
+    (image, mask)
+        ``image`` float32 ``(H, W)`` on the 0..255 scale, ``mask`` float32 ``(H, W)`` in
+        {0, 1}, zeros where there is no mask.
+
+    Examples
+    --------
+    >>> import tempfile, os, cv2, numpy as np
+    >>> path = os.path.join(tempfile.mkdtemp(), "x.png")
+    >>> _ = cv2.imwrite(path, np.full((40, 30), 4095, np.uint16))    # 12 bits in 16
+    >>> image, mask = load_example(path, image_size=(8, 8), preprocess=None)
+    >>> float(image.max()), float(mask.max())
+    (255.0, 0.0)
+    """
+    image, _ = read_scaled(
+        path,
+        intensity=intensity,
+        bits_stored=bits_stored,
+        min_size=None if mask_paths else tuple(image_size),
+    )
+    mask = _merged_mask(mask_paths, image.shape) if mask_paths else None
+    resized, resized_mask, _ = prepare_example(image, side, image_size, preprocess, mask)
+    return resized, resized_mask
+
+
+def prepare_example(
+    image: np.ndarray,
+    side: str = "",
+    image_size: tuple[int, int] = (224, 224),
+    preprocess: Preprocess | None = standard_preprocess,
+    mask: np.ndarray | None = None,
+) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """Preprocess and resize an image already on the 0..255 scale, and its mask, for a model.
+
+    :func:`load_example` is reading (:func:`mammokit.imaging.intensity.read_scaled`) followed
+    by this; call it directly when the image is in memory, or when the full-size preprocessed
+    image is wanted too (:meth:`InputSpec.read_shown`).
+
+    With ``preprocess`` and an unknown ``side`` (``""``), the side is guessed once from the
+    image (:func:`~mammokit.imaging.preprocess.guess_side`) and both the image and the mask
+    are flipped by that guess, so the mask always stays on its lesion.
+
+    Returns
+    -------
+    (image, mask, preprocessed)
+        The model's input ``float32 (H, W)``, the mask resized alongside (zeros without one),
+        and the full-size preprocessed image.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> picture = np.zeros((50, 40), np.float32); picture[10:40, 15:] = 200.0
+    >>> model_input, mask, full = prepare_example(picture, "RIGHT", (16, 16))
+    >>> model_input.shape, full.shape, float(mask.max())
+    ((16, 16), (32, 26), 0.0)
+    """
+    height, width = image_size
+    if preprocess is not None:
+        side = side or guess_side(image)
+        image, box = preprocess(image, side)
+        if mask is not None:
+            mask = flip_to_left(mask, side)
+            if box is not None:
+                mask = mask[box[0] : box[1], box[2] : box[3]]
+    resized = cv2.resize(image, (width, height), interpolation=cv2.INTER_AREA)
+    if mask is None:
+        return resized, np.zeros((height, width), np.float32), image
+    mask = cv2.resize(mask.astype(np.float32), (width, height), interpolation=cv2.INTER_NEAREST)
+    return resized, mask, image
+
+
+def _merged_mask(mask_paths: tuple[str, ...], shape: tuple[int, int]) -> np.ndarray:
+    merged = np.zeros(shape, np.uint8)
+    for mask_path in mask_paths:
+        mask = read_image(mask_path)
+        if mask.shape != shape:
+            mask = cv2.resize(mask, (shape[1], shape[0]), interpolation=cv2.INTER_NEAREST)
+        merged |= (mask > int(mask.max()) // 2).astype(np.uint8)  # any bit depth
+    return merged
+
+
+@dataclass(frozen=True)
+class InputSpec:
+    """How one image becomes a model's input: size, channels, intensity rule, preprocessing.
+
+    Attributes
+    ----------
+    size
+        ``(height, width)`` of the model's input.
+    channels
+        1 (grayscale) or 3 (the gray channel repeated, for RGB backbones).
+    intensity
+        The 0..255 intensity rule: ``"bits"``, ``"window"`` or ``(low, high)`` breast
+        percentiles (:mod:`mammokit.imaging.intensity`).
+    preprocess
+        ``preprocess(image, side) -> (image, box)`` run on the full-size image before
+        resizing (default :func:`standard_preprocess`); ``None`` only resizes.
+    views
+        For a multi-view model, the view of each input in input order (``("CC", "MLO")``);
+        ``None`` for a model of single images.
+
+    Examples
+    --------
+    >>> spec = InputSpec((64, 32), channels=1)
+    >>> spec.level, spec.preprocess_name, InputSpec(views=("cc", "mlo")).level
+    ('image', 'standard', 'breast')
+    """
+
+    size: tuple[int, int] = (224, 224)
+    channels: int = 3
+    intensity: Intensity = "bits"
+    preprocess: Preprocess | None = standard_preprocess
+    views: tuple[str, ...] | None = None
+
+    def __post_init__(self) -> None:
+        size = tuple(int(side) for side in self.size)
+        if len(size) != 2:
+            raise MammokitError(f"size must be (height, width), got {self.size!r}")
+        object.__setattr__(self, "size", size)
+        if self.channels not in (1, 3):
+            raise MammokitError(f"channels must be 1 or 3, got {self.channels}")
+        check_intensity(self.intensity)
+        if isinstance(self.intensity, list):
+            object.__setattr__(self, "intensity", tuple(self.intensity))
+        if self.views is not None:
+            object.__setattr__(self, "views", check_views(self.views))
+
+    @classmethod
+    def of(cls, model: object, custom_preprocess: Preprocess | None = None) -> InputSpec:
+        """The recipe a Keras model was trained with: its input shape and recorded info.
+
+        Parameters
+        ----------
+        model
+            A model built by :mod:`mammokit.models` (or any Keras model: one without
+            mammokit's info is assumed to use the defaults, with a
+            :class:`~mammokit.errors.LegacyModelWarning`).
+        custom_preprocess
+            The callable of a model trained with a custom preprocessing.
+        """
+        _, height, width, channels = tuple(model.inputs[0].shape)
+        return cls.from_info(info_of(model), (height, width, channels), custom_preprocess)
+
+    @classmethod
+    def from_info(
+        cls,
+        info: ModelInfo,
+        input_shape: Sequence[int],
+        custom_preprocess: Preprocess | None = None,
+    ) -> InputSpec:
+        """The recipe of a model's recorded :class:`ModelInfo` and its ``(H, W, C)`` input.
+
+        Examples
+        --------
+        >>> spec = InputSpec.from_info(ModelInfo(("B", "M"), preprocess="none"), (16, 8, 1))
+        >>> spec.size, spec.channels, spec.preprocess is None
+        ((16, 8), 1, True)
+        """
+        height, width, channels = (int(value) for value in input_shape)
+        return cls(
+            (height, width),
+            channels,
+            info.intensity,
+            resolve_preprocess(info.preprocess, custom_preprocess),
+            info.views,
+        )
+
+    @property
+    def level(self) -> str:
+        """What one input is of: ``"image"``, or ``"breast"``/``"exam"`` for a multi-view model."""
+        return "image" if self.views is None else views_level(self.views)
+
+    @property
+    def preprocess_name(self) -> str:
+        """The name a model records for :attr:`preprocess` (:func:`preprocess_name`)."""
+        return preprocess_name(self.preprocess)
+
+    def replace(self, **changes: object) -> InputSpec:
+        """A copy with some fields changed."""
+        return replace(self, **changes)
+
+    def model_info(
+        self, class_names: Sequence[str], task: str | None = None, labels: str | None = None
+    ) -> ModelInfo:
+        """What a model trained on this recipe records (:class:`ModelInfo`).
+
+        Examples
+        --------
+        >>> InputSpec(intensity="window").model_info(["B", "M"]).intensity
+        'window'
+        """
+        return ModelInfo(
+            tuple(class_names),
+            preprocess=self.preprocess_name,
+            intensity=self.intensity,
+            task=task,
+            labels=labels,
+            views=self.views,
+        )
+
+    def read(
+        self,
+        path: str | os.PathLike,
+        side: str = "",
+        mask_paths: tuple[str, ...] = (),
+        bits_stored: float | None = None,
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """One file as the model's ``(H, W)`` input and its merged lesion mask
+        (:func:`load_example`)."""
+        return load_example(
+            str(path), side, mask_paths, self.size, self.preprocess, self.intensity, bits_stored
+        )
+
+    def read_shown(
+        self, path: str | os.PathLike, side: str | None = None
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """One file as the model's ``(H, W)`` input and as the full-size preprocessed image
+        a figure shows, read once. ``side`` defaults to the file name's."""
+        scaled, _ = read_scaled(path, intensity=self.intensity)
+        side = side_from_name(path) if side is None else side
+        image, _, shown = prepare_example(scaled, side, self.size, self.preprocess)
+        return image, shown
+
+    def to_input(self, images: Sequence[np.ndarray]) -> np.ndarray:
+        """``(H, W)`` images as a ``float32 (N, H, W, channels)`` batch for the model."""
+        if not len(images):
+            return np.zeros((0, *self.size, self.channels), np.float32)
+        batch = np.stack([np.asarray(image, np.float32) for image in images])
+        return np.repeat(batch[..., np.newaxis], self.channels, axis=-1)
+
+
+@dataclass(frozen=True)
+class ExampleReader:
+    """Reads the images of a records table (or a list of files) by an :class:`InputSpec`.
+
+    Attributes
+    ----------
+    spec
+        The recipe.
+    paths, sides, masks, bits
+        Per image: the file, its side (``""`` when unknown: guessed from the image), its
+        lesion mask files and its stored bits (``None``: the file or content says).
+
+    Examples
+    --------
+    >>> import tempfile, os, cv2, numpy as np
+    >>> path = os.path.join(tempfile.mkdtemp(), "x.LEFT_CC.png")
+    >>> _ = cv2.imwrite(path, np.full((40, 30), 120, np.uint8))
+    >>> reader = ExampleReader.of_files(InputSpec((8, 8), channels=1), [path])
+    >>> reader.sides, reader.read(0)[0].shape, float(reader.read_views([0, -1])[1].max())
+    (('LEFT',), (8, 8), 0.0)
+    """
+
+    spec: InputSpec
+    paths: tuple[str, ...]
+    sides: tuple[str, ...]
+    masks: tuple[tuple[str, ...], ...]
+    bits: tuple[float | None, ...]
+
+    @classmethod
+    def of_records(cls, spec: InputSpec, records: pd.DataFrame) -> ExampleReader:
+        """A reader of each row of ``records`` (``image_path``; ``side``, ``mask_paths`` and
+        ``bits_stored`` where present)."""
+        count = len(records)
+        return cls(
+            spec,
+            paths=tuple(records["image_path"].astype(str)),
+            sides=tuple(records["side"].fillna("").astype(str))
+            if "side" in records
+            else ("",) * count,
+            masks=tuple(tuple(m) for m in records["mask_paths"])
+            if "mask_paths" in records
+            else ((),) * count,
+            bits=tuple(pd.to_numeric(records["bits_stored"], errors="coerce"))
+            if "bits_stored" in records
+            else (None,) * count,
+        )
+
+    @classmethod
+    def of_files(
+        cls,
+        spec: InputSpec,
+        paths: Sequence[str | os.PathLike],
+        sides: Sequence[str] | None = None,
+    ) -> ExampleReader:
+        """A reader of image files; each side is ``sides[i]``, else the file name's
+        (``...RIGHT_CC...``), else guessed from the image."""
+        paths = tuple(str(path) for path in paths)
+        sides = tuple(sides) if sides is not None else tuple(map(side_from_name, paths))
+        return cls(spec, paths, sides, ((),) * len(paths), (None,) * len(paths))
+
+    def __len__(self) -> int:
+        return len(self.paths)
+
+    def files(self, with_masks: bool = False) -> list[str]:
+        """Every file the reader reads: the images, then (``with_masks``) the masks."""
+        masks = [path for group in self.masks for path in group] if with_masks else []
+        return [*self.paths, *masks]
+
+    def read(self, index: int, with_masks: bool = False) -> tuple[np.ndarray, np.ndarray]:
+        """Image ``index`` as the model's ``float32 (H, W)`` input, and its mask (zeros
+        without ``with_masks``); a failing custom preprocessing names the file."""
+        i = int(index)
+        try:
+            return self.spec.read(
+                self.paths[i], self.sides[i], self.masks[i] if with_masks else (), self.bits[i]
+            )
+        except MammokitError:
+            raise
+        except Exception as err:  # a preprocess callable failing on this file
+            raise ImageReadError(f"{self.paths[i]}: could not be prepared ({err})") from err
+
+    def read_views(self, rows: Sequence[int]) -> list[np.ndarray]:
+        """The views of one breast (exam): image ``rows[k]`` for view ``k``, zeros for -1."""
+        empty = np.zeros(self.spec.size, np.float32)
+        return [self.read(row)[0] if row >= 0 else empty for row in rows]

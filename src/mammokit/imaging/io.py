@@ -1,0 +1,317 @@
+"""Reading pixels from any supported file: JPEG, PNG (8- and 16-bit) and DICOM.
+
+Every reader returns a 2-D grayscale array and keeps the stored bit depth: ``uint8`` for
+8-bit JPEG/PNG, ``uint16`` for 16-bit PNG and for DICOM. Anything that cannot be read
+raises :class:`mammokit.errors.ImageReadError` with the file's name in the message.
+
+A 16-bit array may hold fewer significant bits (a 12-bit mammogram in a 16-bit PNG);
+:mod:`mammokit.imaging.intensity` decides the scale from what the file says and what it holds.
+DICOM pixels arrive on the full 16-bit scale: the modality and VOI LUTs (or window) are
+applied, and the range they allow for ``BitsStored`` becomes 0..65535.
+"""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import cv2
+import numpy as np
+
+from mammokit.errors import ImageReadError, require
+
+__all__ = [
+    "BIT_DEPTHS",
+    "DICOM_SUFFIXES",
+    "IMAGE_SUFFIXES",
+    "check_image_file",
+    "read_image",
+    "read_image_and_format",
+    "significant_bits",
+]
+
+#: The bit depths stored mammograms come in (a 12-bit image in a 16-bit file is common).
+BIT_DEPTHS = (8, 10, 12, 14, 16)
+#: File suffixes read as DICOM (files with the ``DICM`` preamble are read as DICOM too).
+DICOM_SUFFIXES = (".dcm", ".dicom")
+#: File suffixes :func:`read_image` accepts besides DICOM.
+IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".tif", ".tiff", ".bmp", ".pgm")
+
+_JPEG_SOI = b"\xff\xd8"
+_JPEG_EOI = b"\xff\xd9"
+_PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
+_OTHER_SIGNATURES = (b"II*\x00", b"MM\x00*", b"BM", b"P2", b"P5")  # TIFF, BMP, PGM
+_DCT_REDUCTIONS = (
+    (8, cv2.IMREAD_REDUCED_GRAYSCALE_8),
+    (4, cv2.IMREAD_REDUCED_GRAYSCALE_4),
+    (2, cv2.IMREAD_REDUCED_GRAYSCALE_2),
+)
+
+
+def read_image(path: str | os.PathLike, *, min_size: tuple[int, int] | None = None) -> np.ndarray:
+    """Read an image file as a 2-D grayscale array, keeping its bit depth.
+
+    Parameters
+    ----------
+    path
+        A JPEG, PNG, TIFF, BMP, PGM or DICOM file. Colour images are converted to grayscale.
+    min_size
+        Optional ``(height, width)`` the caller will resize to. When given, an 8-bit JPEG may be
+        decoded at 1/2, 1/4 or 1/8 scale in the DCT domain (much faster), never smaller than
+        ``min_size``. Other formats are always decoded at full size.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(H, W)`` array, ``uint8`` or ``uint16`` as stored.
+
+    Raises
+    ------
+    ImageReadError
+        The file is missing, a directory, empty, truncated or not a readable image.
+
+    Examples
+    --------
+    >>> import numpy as np, cv2, tempfile, os
+    >>> path = os.path.join(tempfile.mkdtemp(), "x.png")
+    >>> _ = cv2.imwrite(path, np.full((4, 5), 40000, np.uint16))
+    >>> img = read_image(path)
+    >>> img.shape, img.dtype
+    ((4, 5), dtype('uint16'))
+    """
+    return read_image_and_format(path, min_size=min_size)[0]
+
+
+def read_image_and_format(
+    path: str | os.PathLike, *, min_size: tuple[int, int] | None = None
+) -> tuple[np.ndarray, str, int | None]:
+    """:func:`read_image`, plus the file's kind and the significant bits it declares.
+
+    Returns
+    -------
+    (numpy.ndarray, str, int or None)
+        The image; ``"dicom"``, ``"png"``, ``"jpeg"`` or ``"other"``; the bits a PNG's
+        ``sBIT`` chunk declares (``None`` without one, and for other kinds).
+
+    Examples
+    --------
+    >>> import numpy as np, cv2, tempfile, os
+    >>> path = os.path.join(tempfile.mkdtemp(), "x.png")
+    >>> _ = cv2.imwrite(path, np.full((4, 5), 4000, np.uint16))
+    >>> image, kind, bits = read_image_and_format(path)
+    >>> image.dtype, kind, bits
+    (dtype('uint16'), 'png', None)
+    """
+    path = Path(path)
+    data = _read_bytes(path)
+    if path.suffix.lower() in DICOM_SUFFIXES or data[128:132] == b"DICM":
+        return _read_dicom(path), "dicom", None
+    image = _decode(path, data, min_size)
+    if image.ndim == 3:
+        code = cv2.COLOR_BGRA2GRAY if image.shape[2] == 4 else cv2.COLOR_BGR2GRAY
+        image = cv2.cvtColor(image, code)
+    if image.ndim != 2 or image.size == 0:
+        raise ImageReadError(f"{path}: decoded to an unusable array of shape {image.shape}")
+    if image.dtype not in (np.uint8, np.uint16):
+        raise ImageReadError(f"{path}: unsupported pixel type {image.dtype} (want 8 or 16 bit)")
+    if data.startswith(_PNG_SIGNATURE):
+        return image, "png", _png_significant_bits(data)
+    return image, "jpeg" if data.startswith(_JPEG_SOI) else "other", None
+
+
+def _png_significant_bits(data: bytes) -> int | None:
+    """The gray channel's significant bits from a PNG's ``sBIT`` chunk (before ``IDAT``)."""
+    position = len(_PNG_SIGNATURE)
+    while position + 8 <= len(data):
+        length = int.from_bytes(data[position : position + 4], "big")
+        kind = data[position + 4 : position + 8]
+        if kind == b"sBIT" and length >= 1:
+            return int(data[position + 8])
+        if kind in (b"IDAT", b"IEND"):
+            return None
+        position += 12 + length
+    return None
+
+
+def check_image_file(path: str | os.PathLike) -> None:
+    """Check an image file without decoding it: present, not empty, a known format, complete.
+
+    Reads only the first and last kilobyte, so a whole dataset can be checked in a second
+    before a long training run instead of failing hours into it. A file that passes can still
+    hold damaged pixel data; :func:`read_image` reports that when it decodes.
+
+    Raises
+    ------
+    ImageReadError
+        Missing, a directory, empty, an unknown format, or a JPEG/PNG cut short.
+
+    Examples
+    --------
+    >>> import numpy as np, cv2, tempfile, os
+    >>> path = os.path.join(tempfile.mkdtemp(), "x.png")
+    >>> _ = cv2.imwrite(path, np.zeros((4, 4), np.uint8))
+    >>> check_image_file(path)
+    >>> with open(path, "r+b") as handle:
+    ...     _ = handle.truncate(30)
+    >>> check_image_file(path)
+    Traceback (most recent call last):
+    ...
+    mammokit.errors.ImageReadError: ...x.png: truncated PNG (no IEND chunk)
+    """
+    path = Path(path)
+    _check_path(path)
+    try:
+        with open(path, "rb") as handle:
+            head = handle.read(132)
+            handle.seek(max(0, path.stat().st_size - 1024))
+            tail = handle.read()
+    except OSError as err:
+        raise ImageReadError(f"{path}: cannot be read ({err.strerror or err})") from err
+    if not head:
+        raise ImageReadError(f"{path}: empty file (0 bytes)")
+    problem = _format_problem(head, tail, path.suffix.lower())
+    if problem:
+        raise ImageReadError(f"{path}: {problem}")
+
+
+def _format_problem(head: bytes, tail: bytes, suffix: str) -> str | None:
+    """What is wrong with a file's first 132 and last 1024 bytes, or None."""
+    if head.startswith(_JPEG_SOI):
+        return None if _JPEG_EOI in tail else "truncated JPEG (no end-of-image marker)"
+    if head.startswith(_PNG_SIGNATURE):
+        return None if b"IEND" in tail[-16:] else "truncated PNG (no IEND chunk)"
+    if head[128:132] == b"DICM" or suffix in DICOM_SUFFIXES or head.startswith(_OTHER_SIGNATURES):
+        return None
+    return "not an image: neither JPEG, PNG, TIFF, BMP, PGM nor DICOM"
+
+
+def _check_path(path: Path) -> None:
+    if not path.exists():
+        raise ImageReadError(f"{path}: no such file")
+    if path.is_dir():
+        raise ImageReadError(f"{path}: is a directory, not an image file")
+
+
+def _read_bytes(path: Path) -> bytes:
+    _check_path(path)
+    try:
+        data = path.read_bytes()
+    except OSError as err:
+        raise ImageReadError(f"{path}: cannot be read ({err.strerror or err})") from err
+    if not data:
+        raise ImageReadError(f"{path}: empty file (0 bytes)")
+    return data
+
+
+def _decode(path: Path, data: bytes, min_size: tuple[int, int] | None) -> np.ndarray:
+    buffer = np.frombuffer(data, np.uint8)
+    problem = _format_problem(data[:132], data[-1024:], path.suffix.lower())
+    if problem:
+        raise ImageReadError(f"{path}: {problem}")
+    is_jpeg = data[:2] == _JPEG_SOI
+    flag = cv2.IMREAD_UNCHANGED
+    if is_jpeg and min_size is not None:
+        flag = _dct_reduction_flag(buffer, min_size)
+    image = cv2.imdecode(buffer, flag)
+    if image is None:
+        raise ImageReadError(f"{path}: not a readable image (corrupt, truncated or unsupported)")
+    return image
+
+
+def _dct_reduction_flag(buffer: np.ndarray, min_size: tuple[int, int]) -> int:
+    height, width = _jpeg_size(buffer)
+    for factor, flag in _DCT_REDUCTIONS:
+        if height // factor >= min_size[0] and width // factor >= min_size[1]:
+            return flag
+    return cv2.IMREAD_UNCHANGED
+
+
+def _jpeg_size(buffer: np.ndarray) -> tuple[int, int]:
+    """Read (height, width) from the JPEG start-of-frame marker without decoding."""
+    data = buffer.tobytes()
+    i = 2
+    while i + 9 < len(data):
+        if data[i] != 0xFF:
+            i += 1
+            continue
+        marker = data[i + 1]
+        if marker in (0xD8, 0x01) or 0xD0 <= marker <= 0xD7 or marker == 0xFF:
+            i += 1 if marker == 0xFF else 2
+            continue
+        length = int.from_bytes(data[i + 2 : i + 4], "big")
+        if 0xC0 <= marker <= 0xCF and marker not in (0xC4, 0xC8, 0xCC):
+            return int.from_bytes(data[i + 5 : i + 7], "big"), int.from_bytes(
+                data[i + 7 : i + 9], "big"
+            )
+        i += 2 + length
+    return 0, 0
+
+
+def _read_dicom(path: Path) -> np.ndarray:
+    pydicom = require("pydicom", "dicom")
+    from pydicom.pixels import apply_modality_lut, apply_voi_lut
+
+    try:
+        dataset = pydicom.dcmread(path)
+    except Exception as err:  # pydicom raises many types for malformed files
+        raise ImageReadError(f"{path}: not a readable DICOM file ({err})") from err
+    if "PixelData" not in dataset:
+        raise ImageReadError(f"{path}: DICOM file has no pixel data")
+    photometric = str(dataset.get("PhotometricInterpretation", "MONOCHROME2"))
+    if photometric not in ("MONOCHROME1", "MONOCHROME2"):
+        raise ImageReadError(
+            f"{path}: unsupported photometric interpretation {photometric!r} "
+            "(mammograms are MONOCHROME1 or MONOCHROME2)"
+        )
+    try:
+        pixels = dataset.pixel_array
+    except Exception as err:
+        raise ImageReadError(
+            f"{path}: cannot decode DICOM pixel data ({err}); compressed transfer syntaxes need "
+            "`pip install 'mammokit[dicom]'`"
+        ) from err
+    if pixels.ndim != 2:
+        raise ImageReadError(f"{path}: DICOM pixel data has shape {pixels.shape}, want one frame")
+    try:
+        values = apply_voi_lut(apply_modality_lut(pixels, dataset), dataset)
+        low, high = _lut_output_range(dataset, pixels)
+    except Exception as err:  # a malformed LUT or window makes pydicom raise many kinds
+        raise ImageReadError(f"{path}: cannot apply the DICOM LUT or window ({err})") from err
+    scaled = (values.astype(np.float64) - low) / (high - low) if high > low else values * 0.0
+    scaled = np.clip(scaled, 0.0, 1.0)
+    if photometric == "MONOCHROME1":
+        scaled = 1.0 - scaled
+    return np.round(scaled * 65535).astype(np.uint16)
+
+
+def _lut_output_range(dataset, pixels: np.ndarray) -> tuple[float, float]:
+    """Lowest and highest value the modality and VOI LUTs can give any stored value.
+
+    Every stored value ``BitsStored`` allows is passed through the same LUTs (65,536 values
+    at most), so a 12-bit image fills the 16-bit scale exactly as a 16-bit one does, whatever
+    its own darkest and brightest pixel.
+    """
+    from pydicom.pixels import apply_modality_lut, apply_voi_lut
+
+    bits = int(dataset.get("BitsStored", pixels.dtype.itemsize * 8))
+    bits = min(max(bits, 1), 16)
+    if int(dataset.get("PixelRepresentation", 0)) == 1:
+        stored = np.arange(-(2 ** (bits - 1)), 2 ** (bits - 1), dtype=np.int32)
+    else:
+        stored = np.arange(0, 2**bits, dtype=np.int32)
+    stored = stored.astype(pixels.dtype) if pixels.dtype.kind in "iu" else stored
+    mapped = apply_voi_lut(apply_modality_lut(stored, dataset), dataset)
+    return float(np.min(mapped)), float(np.max(mapped))
+
+
+def significant_bits(image: np.ndarray) -> int:
+    """The bits an integer image's content needs: its maximum rounded up to 8, 10, 12, 14, 16.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> significant_bits(np.array([3000], np.uint16)), significant_bits(np.array([5000], np.uint16))
+    (12, 14)
+    """
+    peak = int(np.max(image)) if np.size(image) else 0
+    return next((bits for bits in BIT_DEPTHS if peak < 2**bits), 16)
