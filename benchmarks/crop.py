@@ -23,9 +23,9 @@ import cv2
 import numpy as np
 
 from mammokit.datasets import synthetic_mammogram
-from mammokit.imaging.preprocess import crop_breast
 from mammokit.imaging.intensity import read_scaled
 from mammokit.imaging.io import read_image
+from mammokit.imaging.preprocess import crop_breast
 
 BOXES = Path(__file__).parents[1] / "tests" / "data" / "cbis-ddsm-film-boxes.csv"
 

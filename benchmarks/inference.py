@@ -28,9 +28,9 @@ import numpy as np
 import tensorflow as tf
 
 from mammokit.datasets import load_records, split_by_patient
-from mammokit.records import label_indices
 from mammokit.export import Predictor, to_onnx, to_tflite
 from mammokit.models import load_model, mobilenet_classifier
+from mammokit.records import label_indices
 
 
 def rate(function, images: np.ndarray, batch: int, seconds: float = 4.0) -> float:
