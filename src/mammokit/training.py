@@ -117,11 +117,14 @@ def fit(
 
     Notes
     -----
-    When ``train`` comes from :func:`mammokit.datasets.to_tf_dataset`, the model records what
-    it was trained on (class names, preprocessing, intensity rule, task:
+    A model records what it is trained on (class names, preprocessing, intensity rule, task:
     :class:`~mammokit.model_info.ModelInfo`), so ``model.save`` keeps it and exports and
-    :class:`~mammokit.export.Predictor` use it. A model whose output count differs from the
-    data's classes is refused before training.
+    :class:`~mammokit.export.Predictor` use it. Build it with ``class_names`` and record the
+    recipe with :func:`record_info` (``spec.model_info(classes)`` of an
+    :class:`~mammokit.imaging.InputSpec`), as :func:`mammokit.experiment.train_model` does.
+    When ``train`` comes from :func:`mammokit.datasets.to_tf_dataset`, its deprecated
+    ``mammokit_info`` attribute is still recorded, as in 0.1 (0.3 drops it). A model whose
+    output count differs from the data's classes is refused before training.
 
     Examples
     --------
