@@ -5,6 +5,7 @@ import pytest
 
 from mammokit import metrics
 from mammokit.errors import MammokitError
+from mammokit.metrics import reports
 from mammokit.metrics.levels import aggregate_predictions, level_report
 from mammokit.records import make_records
 
@@ -121,7 +122,7 @@ def test_chunked_resampling_equals_one_block(monkeypatch):
     truth = rng.integers(0, 3, 200)
     probabilities = np.round(rng.dirichlet(np.ones(3), 200), 1)  # many tied scores
     whole = metrics.evaluation_report(truth, probabilities, CLASSES, n_bootstrap=100, seed=1)
-    monkeypatch.setattr("mammokit.metrics._CHUNK_CELLS", 7 * 200)
+    monkeypatch.setattr("mammokit.metrics.reports._CHUNK_CELLS", 7 * 200)
     chunked = metrics.evaluation_report(truth, probabilities, CLASSES, n_bootstrap=100, seed=1)
     assert chunked == whole
 
@@ -132,5 +133,5 @@ def test_weighted_auc_equals_scikit_learn_with_ties():
     rng = np.random.default_rng(3)
     truth = rng.integers(0, 2, 300)
     scores = np.round(rng.random(300) + 0.3 * truth, 1)
-    auc = metrics._weighted_auc(truth == 1, scores, np.ones((1, 300)))[0]
+    auc = reports._weighted_auc(truth == 1, scores, np.ones((1, 300)))[0]
     assert auc == pytest.approx(roc_auc_score(truth, scores))

@@ -10,6 +10,9 @@ import keras
 
 # importing these registers mammokit's losses, metrics and layers with Keras, so a saved
 # model compiled with them loads in safe mode without custom_objects
+import mammokit.losses
+import mammokit.metrics.streaming
+import mammokit.models.layers  # noqa: F401
 from mammokit.errors import ModelLoadError
 
 __all__ = ["ModelLoadError", "load_model"]
