@@ -337,3 +337,31 @@ def test_real_films_read_and_batched_with_their_masks(tmp_path):
     assert labels.shape == (8, 2)
     assert float(images.numpy().mean()) > 10  # real tissue on the 0..255 scale, not black
     assert (masks.numpy().reshape(8, -1).max(axis=1) > 0.5).all()  # every lesion survives
+
+
+def test_the_official_split_is_the_published_one(nbia_records, caplog):
+    from mammokit.datasets import official_split
+
+    with caplog.at_level("WARNING", logger="mammokit"):
+        train, val, test = official_split(nbia_records, val_size=0.1, seed=0)
+    assert set(test["split"]) == {"Test"} and set(train["split"]) == set(val["split"]) == {
+        "Training"
+    }
+    assert len(train) + len(val) + len(test) == len(nbia_records)
+    assert len(test) == (nbia_records["split"] == "Test").sum()
+    assert not set(train["patient_id"]) & set(val["patient_id"])
+    on_both_sides = set(test["patient_id"]) & set(train["patient_id"]) | (
+        set(test["patient_id"]) & set(val["patient_id"])
+    )
+    assert (
+        len(on_both_sides) == 31
+    )  # patients with a mass in one split, a calcification in the other
+    assert "31 patient(s) on both sides" in caplog.text
+
+
+def test_no_official_split_is_a_clear_error(records):
+    from mammokit.datasets import official_split
+    from mammokit.errors import DatasetError
+
+    with pytest.raises(DatasetError, match="cbis-ddsm and vindr-mammo publish one"):
+        official_split(records)

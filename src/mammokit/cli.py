@@ -17,6 +17,7 @@ from mammokit.cam_methods import DEFAULT_METHOD, METHODS
 from mammokit.datasets.readers.mini_ddsm import LABEL_LEVELS
 from mammokit.datasets.tasks import TASKS
 from mammokit.errors import MammokitError
+from mammokit.model_info import FITS
 from mammokit.records import LEVELS
 from mammokit.registry import MODELS, available_models, model_entry
 from mammokit.views import input_name, side_from_name, view_side
@@ -70,11 +71,13 @@ def _model_options(args: argparse.Namespace) -> dict:
 
 def _train(args: argparse.Namespace) -> int:
     from mammokit import datasets
+    from mammokit.datasets.readers.prepared import prepared_recipe
     from mammokit.datasets.tasks import apply_task
-    from mammokit.experiment import TrainConfig, train_model
+    from mammokit.experiment import TrainConfig
     from mammokit.records import record_classes
 
     options = _model_options(args)  # a wrong option fails before any data is read
+    _check_training_options(args)
     records = datasets.load_records(args.data, variant=args.variant, labels=args.labels or "case")
     print(
         f"read {len(records)} images of {records['patient_id'].nunique()} patients from {args.data}"
@@ -86,28 +89,143 @@ def _train(args: argparse.Namespace) -> int:
         print(f"task {args.task}: {len(records)} of {kept} images kept")
     counts = records["label"].value_counts()
     print("classes: " + ", ".join(f"{c} {counts.get(c, 0)}" for c in record_classes(records)))
-    train, val, test = datasets.split_by_patient(records, args.val_size, args.test_size, args.seed)
-    out = Path(args.out)
-    for part, table in (("train", train), ("val", val), ("test", test)):
-        datasets.save_records(table, out / f"{part}.csv")
-    print(f"split by patient: {len(train)} train, {len(val)} validation, {len(test)} test images")
-    size = args.image_size or model_entry(args.model).input_size
+    recipe = prepared_recipe(records) or {}
+    if recipe:
+        print(f"prepared data: {recipe['size'][0]}x{recipe['size'][1]}, fit {recipe['fit']}")
+    side = model_entry(args.model).input_size
     config = TrainConfig(
-        image_size=(size, size),
+        image_size=args.image_size or tuple(recipe.get("size", (side, side))),
         batch_size=args.batch_size,
         epochs=args.epochs,
         patience=args.patience,
         learning_rate=args.learning_rate,
         augment=args.augment,
         seed=args.seed,
+        fit=args.fit,
     )
-    entry = train_model(
-        args.model, train, val, test, out, args.model, config, **_weight_option(args), **options
-    )
+    out = Path(args.out)
+    if args.split.startswith("folds:"):
+        return _train_folds(args, records, config, options, out)
+    if args.split == "official":
+        train, val, test = datasets.official_split(records, args.val_size, args.seed)
+        how = "the dataset's published split"
+    else:
+        train, val, test = datasets.split_by_patient(
+            records, args.val_size, args.test_size, args.seed
+        )
+        how = "patient"
+    entry = _train_part(args, train, val, test, config, options, out)
+    print(f"split by {how}: {len(train)} train, {len(val)} validation, {len(test)} test images")
     level = entry["evaluation"].get("level", "image")
     print(f"test accuracy per {level} {entry['accuracy']:.1%} after {entry['epochs']} epochs")
     print(f"model: {out / (args.model + '.keras')}; report: {out / (args.model + '_report.json')}")
     return 0
+
+
+def _check_training_options(args: argparse.Namespace) -> None:
+    """Every number a training run needs, checked before anything is read or written."""
+    for name in ("epochs", "batch_size"):
+        if getattr(args, name) < 1:
+            raise _UsageError(f"--{name.replace('_', '-')} must be at least 1")
+    if args.patience < 0 or args.learning_rate <= 0:
+        raise _UsageError("--patience must be >= 0 and --learning-rate above 0")
+
+
+def _train_part(args, train, val, test, config, options: dict, out: Path) -> dict:
+    from mammokit import datasets
+    from mammokit.experiment import train_model
+
+    for part, table in (("train", train), ("val", val), ("test", test)):
+        datasets.save_records(table, out / f"{part}.csv")
+    return train_model(
+        args.model, train, val, test, out, args.model, config, **_weight_option(args), **options
+    )
+
+
+def _train_folds(args, records, config, options: dict, out: Path) -> int:
+    """``--split folds:K``: one model per fold, each tested on its fold; mean and sd."""
+    import json
+    import statistics
+
+    from mammokit import datasets
+
+    k = int(args.split.split(":", 1)[1])
+    rows = []
+    for fold, (rest, test) in enumerate(datasets.patient_folds(records, k, args.seed), start=1):
+        share = min(args.val_size / (1 - 1 / k), 0.5)
+        train, val, _ = datasets.split_by_patient(rest, share, 0.0, args.seed)
+        folder = out / f"fold{fold}"
+        entry = _train_part(args, train, val, test, config, options, folder)
+        evaluation = entry["evaluation"]
+        auc = evaluation["per_class"][evaluation["operating_point"]["class"]]["auc"]
+        rows.append({"fold": fold, "accuracy": entry["accuracy"], "auc": auc, "n": len(test)})
+        print(f"fold {fold}/{k}: {len(test)} test images, accuracy {entry['accuracy']:.1%}")
+    summary = {"folds": rows}
+    for name in ("accuracy", "auc"):
+        values = [row[name] for row in rows if row[name] is not None]
+        if values:
+            spread = statistics.stdev(values) if len(values) > 1 else 0.0
+            summary[name] = {"mean": statistics.fmean(values), "sd": spread}
+    (out / "folds.json").write_text(json.dumps(summary, indent=2))
+    accuracy = summary["accuracy"]
+    print(
+        f"{k}-fold patient cross-validation: accuracy {accuracy['mean']:.1%} "
+        f"± {accuracy['sd']:.1%}; every fold in {out / 'folds.json'}"
+    )
+    return 0
+
+
+def _prepare(args: argparse.Namespace) -> int:
+    from mammokit.datasets import prepare
+
+    client = None
+    if args.scheduler:
+        from mammokit.errors import require
+
+        client = require("distributed", "scale").Client(args.scheduler)
+    prepared = prepare(
+        args.data,
+        args.out,
+        args.image_size,
+        intensity=args.intensity,
+        fit=args.fit,
+        with_masks=args.masks,
+        workers=args.workers,
+        engine="dask" if args.engine == "dask" or client else "processes",
+        client=client,
+        overwrite=args.overwrite,
+        variant=args.variant,
+        labels=args.labels or "case",
+    )
+    failed = prepared.attrs.get("skipped", [])
+    height, width = args.image_size
+    listed = " (listed in the manifest)" if failed else ""
+    print(f"prepared {len(prepared)} images at {height}x{width} in {args.out}; ", end="")
+    print(f"{len(failed)} failed{listed}")
+    return 0
+
+
+def _image_size(text: str) -> tuple[int, int]:
+    """``HxW`` (``1024x512``) or one side (``512``, square), both at least 8 pixels."""
+    parts = text.lower().replace("\u00d7", "x").split("x")  # 1024x512 or 1024\u00d7512
+    try:
+        size = tuple(int(part) for part in parts)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected HxW or a side, got {text!r}") from None
+    if len(size) == 1:
+        size = (size[0], size[0])
+    if len(size) != 2 or min(size) < 8:
+        raise argparse.ArgumentTypeError(f"expected HxW with sides of 8 or more, got {text!r}")
+    return size
+
+
+def _split(text: str) -> str:
+    """``patient``, ``official`` or ``folds:K`` (K >= 2)."""
+    if text in ("patient", "official"):
+        return text
+    if text.startswith("folds:") and text[6:].isdigit() and int(text[6:]) >= 2:
+        return text
+    raise argparse.ArgumentTypeError(f"expected patient, official or folds:K, got {text!r}")
 
 
 def _evaluate(args: argparse.Namespace) -> int:
@@ -457,8 +575,14 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument("--epochs", type=int, default=30, help="most epochs to train")
     train.add_argument("--patience", type=int, default=5, help="early-stopping patience")
     train.add_argument(
-        "--image-size", type=int, default=None,
-        help="square input size in pixels (default: the model's, e.g. 224 for mobilenet)",
+        "--image-size", type=_image_size, default=None, metavar="HxW",
+        help="input size, e.g. 1024x512 (a mammogram is about 2:1) or 224 for a square; "
+        "default the prepared data's, else the model's (224 for mobilenet)",
+    )  # fmt: skip
+    train.add_argument(
+        "--fit", choices=FITS, default=None,
+        help="how the breast crop reaches the size: stretch, or pad (aspect kept); default the "
+        "prepared data's, else stretch",
     )  # fmt: skip
     train.add_argument("--batch-size", type=int, default=32, help="images per training step")
     train.add_argument("--learning-rate", type=float, default=1e-3, help="Adam's learning rate")
@@ -479,11 +603,60 @@ def build_parser() -> argparse.ArgumentParser:
     )
     train.add_argument("--test-size", type=float, default=0.15, help="share of patients for test")
     train.add_argument(
+        "--split", type=_split, default="patient", metavar="patient|official|folds:K",
+        help="patient: a patient split (--val-size, --test-size); official: the dataset's "
+        "published train/test split (CBIS-DDSM, VinDr-Mammo), validation by patient from its "
+        "training part; folds:K: K-fold patient cross-validation, one model per fold",
+    )  # fmt: skip
+    train.add_argument(
         "--augment", action=argparse.BooleanOptionalAction, default=True,
         help="flip, rotate, zoom, contrast and brightness while training",
     )  # fmt: skip
     train.add_argument("--seed", type=int, default=0, help="seed of split, weights and order")
     train.set_defaults(handler=_train)
+
+    prepare = commands.add_parser(
+        "prepare",
+        help="apply the per-image recipe once and store a prepared dataset for fast training",
+        description=(
+            "Read DATA (anything train reads), apply the per-image recipe (intensity rule, flip "
+            "to the left, breast crop, resize) once on every core, or on a Dask cluster, and "
+            "write 16-bit PNGs, the records with each image's placement, and a manifest into "
+            "--out. A rerun resumes; a failed file is listed, never fatal. Train on --out."
+        ),
+    )
+    prepare.add_argument("data", help="dataset download, folder of class folders, or records CSV")
+    prepare.add_argument("--out", required=True, help="the prepared dataset's folder")
+    prepare.add_argument(
+        "--image-size", type=_image_size, required=True, metavar="HxW",
+        help="stored size, e.g. 1024x512",
+    )  # fmt: skip
+    prepare.add_argument("--fit", choices=FITS, default="pad", help="pad (aspect kept) or stretch")
+    prepare.add_argument(
+        "--intensity", choices=["bits", "window"], default="bits",
+        help="0..255 rule: bits (the stored bit depth) or window (breast percentiles)",
+    )  # fmt: skip
+    prepare.add_argument(
+        "--masks", action=argparse.BooleanOptionalAction, default=True,
+        help="also store lesion masks where the records have them",
+    )  # fmt: skip
+    prepare.add_argument("--workers", type=int, default=None, help="processes (default: all cores)")
+    prepare.add_argument(
+        "--engine", choices=["processes", "dask"], default="processes",
+        help="processes on this machine, or dask (extra 'scale'): a local cluster, or "
+        "--scheduler's",
+    )  # fmt: skip
+    prepare.add_argument(
+        "--scheduler", default=None, help="address of a Dask scheduler (tcp://host:8786)"
+    )
+    prepare.add_argument(
+        "--overwrite", action="store_true", help="replace an earlier preparation in --out"
+    )
+    prepare.add_argument(
+        "--variant", default="jpeg8", choices=["jpeg8", "png16"], help="Mini-DDSM image variant"
+    )
+    prepare.add_argument("--labels", default=None, choices=LABEL_LEVELS, help="Mini-DDSM labels")
+    prepare.set_defaults(handler=_prepare)
 
     evaluate = commands.add_parser(
         "evaluate",

@@ -20,6 +20,7 @@ Examples
 from __future__ import annotations
 
 import json
+import logging
 import os
 import time
 import warnings
@@ -36,6 +37,7 @@ from mammokit import _deprecation
 from mammokit.datasets.augment import default_augmenter
 from mammokit.datasets.grouping import group_views, unit_records
 from mammokit.datasets.pipeline import make_dataset
+from mammokit.datasets.readers.prepared import prepared_recipe
 from mammokit.datasets.splits import class_weights
 from mammokit.errors import MammokitError
 from mammokit.imaging.example import InputSpec
@@ -56,6 +58,8 @@ from mammokit.training import (
 from mammokit.views import BREAST_VIEWS, check_views
 
 __all__ = ["TrainConfig", "evaluate_model", "train_and_evaluate", "train_model"]
+
+logger = logging.getLogger("mammokit")
 
 
 @dataclass(frozen=True)
@@ -86,6 +90,14 @@ class TrainConfig:
     missing_view
         For a multi-view model: what a missing view becomes (``"zeros"``, ``"repeat"``,
         ``"skip"``, ``"error"``; :mod:`mammokit.datasets.grouping`).
+    fit
+        How the breast crop reaches ``image_size``: ``"stretch"`` or ``"pad"`` (aspect kept,
+        :mod:`mammokit.imaging.geometry`); ``None`` (default): the prepared data's, else
+        ``"stretch"``.
+    cache_memory_gb
+        Most memory the decoded training and validation images may take in the in-memory
+        cache (stored at 16 bits); over it nothing is cached and a log line says so (prepare
+        the data once, :func:`mammokit.datasets.prepare`, to read it fast without a cache).
     """
 
     image_size: tuple[int, int] = (224, 224)
@@ -99,6 +111,8 @@ class TrainConfig:
     seed: int = 0
     verbose: int | str = "auto"
     missing_view: str = "zeros"
+    fit: str | None = None
+    cache_memory_gb: float = 4.0
 
 
 def train_model(
@@ -144,26 +158,29 @@ def train_model(
     make_reproducible(config.seed)  # before datasets and model: the same seed, the same run
     parts = (train_records, val_records, test_records)
     classes = record_classes(train_records)
+    prepared = prepared_recipe(train_records) or {}
     spec = InputSpec(
         config.image_size,
         config.channels,
         config.intensity,
         views=_views_of(model, model_options),  # a multi-view model reads breasts (exams)
+        fit=config.fit or prepared.get("fit", "stretch"),
     )
     options = {"batch_size": config.batch_size, "classes": classes}
     groups = [_groups(part, spec, config.missing_view, classes) for part in parts]
+    cache = _fits_in_memory(spec, groups, parts[:2], config.cache_memory_gb)
     augment = default_augmenter(seed=config.seed) if config.augment else None
     train_data = make_dataset(
         train_records,
         spec,
         shuffle=True,
-        cache=True,
+        cache=cache,
         seed=config.seed,
         augment=augment,
         groups=groups[0],
         **options,
     )
-    val_data = make_dataset(val_records, spec, cache=True, groups=groups[1], **options)
+    val_data = make_dataset(val_records, spec, cache=cache, groups=groups[1], **options)
     test_data = make_dataset(test_records, spec, groups=groups[2], **options)  # checks files
     if isinstance(model, str):
         name = name or model
@@ -186,6 +203,25 @@ def train_model(
         name or model.name,
         config,
     )
+
+
+def _fits_in_memory(
+    spec: InputSpec, groups: list, parts: tuple[pd.DataFrame, ...], budget_gb: float
+) -> bool:
+    """Whether the training and validation inputs, stored at 16 bits, fit the cache budget."""
+    views = len(spec.views) if spec.views else 1
+    units = sum(len(g) if g is not None else len(p) for g, p in zip(groups, parts, strict=False))
+    needed = units * views * spec.size[0] * spec.size[1] * 2 / 1e9
+    if needed <= budget_gb:
+        return True
+    logger.warning(
+        "the decoded images would take %.1f GB of memory, over the cache budget of %.1f GB "
+        "(TrainConfig.cache_memory_gb): not cached, every epoch decodes again. Prepare the "
+        "data once (mammokit prepare) to read it fast without a cache",
+        needed,
+        budget_gb,
+    )
+    return False
 
 
 def _groups(

@@ -22,13 +22,17 @@ from mammokit.errors import LegacyModelWarning, ModelConfigError
 from mammokit.records import CLASSES
 from mammokit.views import check_views, views_level
 
-__all__ = ["PREPROCESSING", "ModelInfo", "info_of"]
+__all__ = ["FITS", "PREPROCESSING", "ModelInfo", "info_of"]
 
 #: The preprocessing names a model can record. ``"standard"``: mirror to the left and crop
 #: to the breast (:func:`mammokit.datasets.pipeline.standard_preprocess`); ``"none"``:
 #: resize only. A custom callable is recorded as ``"custom:<module>.<name>"`` and must be
 #: handed to :class:`mammokit.export.Predictor` again.
 PREPROCESSING = ("standard", "none")
+#: How the crop reaches the model's size: ``"stretch"`` (both axes to the size, the aspect
+#: changes; every model before 0.2) or ``"pad"`` (the aspect kept, the rest background:
+#: :mod:`mammokit.imaging.geometry`).
+FITS = ("stretch", "pad")
 
 
 @dataclass(frozen=True)
@@ -53,6 +57,8 @@ class ModelInfo:
         For a multi-view model (:func:`mammokit.models.multiview_classifier`): the view of
         each input, in input order (``("CC", "MLO")`` for a breast, ``("L-CC", "L-MLO",
         "R-CC", "R-MLO")`` for an exam); ``None`` for a model of single images.
+    fit
+        How the breast crop reached the input size: ``"stretch"`` or ``"pad"`` (:data:`FITS`).
 
     Examples
     --------
@@ -68,6 +74,7 @@ class ModelInfo:
     task: str | None = None
     labels: str | None = None
     views: tuple[str, ...] | None = None
+    fit: str = "stretch"
 
     def __post_init__(self) -> None:
         names = tuple(str(name) for name in self.class_names)
@@ -81,6 +88,8 @@ class ModelInfo:
             )
         if isinstance(self.intensity, list):
             object.__setattr__(self, "intensity", tuple(self.intensity))
+        if self.fit not in FITS:
+            raise ModelConfigError(f"fit must be one of {FITS}, got {self.fit!r}")
         if self.views is not None:
             object.__setattr__(self, "views", check_views(self.views))
 
@@ -108,7 +117,7 @@ class ModelInfo:
     @classmethod
     def from_dict(cls, values: Mapping) -> ModelInfo:
         """Read :meth:`to_dict`'s output (unknown keys are ignored, for later versions)."""
-        known = {"class_names", "preprocess", "intensity", "task", "labels", "views"}
+        known = {"class_names", "preprocess", "intensity", "task", "labels", "views", "fit"}
         if "class_names" not in values:
             raise ModelConfigError(f"model info without class_names: {dict(values)}")
         return cls(**{k: v for k, v in values.items() if k in known})

@@ -23,6 +23,7 @@ import importlib
 from typing import TYPE_CHECKING
 
 from mammokit.datasets.grouping import group_views
+from mammokit.datasets.preparation import prepare
 from mammokit.datasets.readers import (
     detect_dataset,
     load_records,
@@ -33,10 +34,16 @@ from mammokit.datasets.readers import (
     read_folder,
     read_inbreast,
     read_mini_ddsm,
+    read_prepared,
     read_rsna_screening,
     read_vindr_mammo,
 )
-from mammokit.datasets.splits import class_weights, patient_folds, split_by_patient
+from mammokit.datasets.splits import (
+    class_weights,
+    official_split,
+    patient_folds,
+    split_by_patient,
+)
 from mammokit.datasets.synthetic import make_synthetic, synthetic_mammogram
 from mammokit.datasets.tasks import TASKS, Task, apply_task, relabel
 from mammokit.records import (
@@ -65,7 +72,9 @@ __all__ = [
     "make_dataset",
     "make_records",
     "make_synthetic",
+    "official_split",
     "patient_folds",
+    "prepare",
     "read_cbis_ddsm",
     "read_cmmd",
     "read_dicom_folder",
@@ -73,6 +82,7 @@ __all__ = [
     "read_folder",
     "read_inbreast",
     "read_mini_ddsm",
+    "read_prepared",
     "read_records",
     "read_rsna_screening",
     "read_vindr_mammo",

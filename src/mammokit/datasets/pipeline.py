@@ -8,7 +8,9 @@ job, run inside the graph here.
 
 from __future__ import annotations
 
+import hashlib
 import importlib
+import json
 import os
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -19,9 +21,10 @@ import tensorflow as tf
 
 from mammokit import _deprecation
 from mammokit.datasets.grouping import group_views, view_rows
-from mammokit.errors import ImageReadError, MammokitError
+from mammokit.datasets.readers.prepared import prepared_recipe, recipe_of
+from mammokit.errors import DatasetError, ImageReadError, MammokitError
 from mammokit.imaging import example
-from mammokit.imaging.example import ExampleReader, InputSpec, Preprocess
+from mammokit.imaging.example import STORED_SCALE, ExampleReader, InputSpec, Preprocess
 from mammokit.imaging.intensity import Intensity
 from mammokit.imaging.io import check_image_file
 from mammokit.progress import progress_bar
@@ -69,6 +72,7 @@ def to_tf_dataset(
     group: str | None = None,
     views: Sequence[str] | None = None,
     missing_view: str = "zeros",
+    fit: str = "stretch",
 ) -> tf.data.Dataset:
     """Turn a records table into a batched ``tf.data.Dataset`` of images and one-hot labels.
 
@@ -148,6 +152,13 @@ def to_tf_dataset(
         With ``group``: ``"zeros"`` (default: an all-zero image, which the multi-view models
         leave out of their fusion), ``"repeat"``, ``"skip"`` (reported) or ``"error"``; see
         :mod:`mammokit.datasets.grouping`.
+    fit
+        How the crop reaches ``image_size``: ``"stretch"`` (default) or ``"pad"`` (aspect
+        ratio kept; :mod:`mammokit.imaging.geometry`).
+
+    Records of a prepared dataset (:func:`mammokit.datasets.preparation`) are decoded in the graph,
+    with no Python per image; their recipe must be the one asked for (a size that differs is
+    resized in the graph).
 
     Returns
     -------
@@ -181,7 +192,7 @@ def to_tf_dataset(
     """
     if group is not None and views is None:
         views = default_views(group)
-    spec = InputSpec(image_size, channels, intensity, preprocess, views if group else None)
+    spec = InputSpec(image_size, channels, intensity, preprocess, views if group else None, fit)
     classes = check_records(records, classes=classes)
     _check_options(batch_size, group is not None, with_masks, metadata)
     groups = group_views(records, group, spec.views, missing_view, classes) if group else None
@@ -253,6 +264,7 @@ def make_dataset(
     if input_context is not None:
         batch_size = input_context.get_per_replica_batch_size(batch_size)
     reader = ExampleReader.of_records(spec, records)
+    prepared = _prepared_loader(records, spec, with_masks)
     if spec.views is not None:
         if groups is None:
             groups = group_views(records, spec.level, spec.views, missing_view, classes)
@@ -260,11 +272,11 @@ def make_dataset(
             raise MammokitError(
                 f"groups has the views {groups.attrs.get('views')}, the spec {list(spec.views)}"
             )
-        loader = _ViewsLoader(reader, view_rows(groups))
+        loader = _ViewsLoader(reader, view_rows(groups), prepared)
         files = loader.files()
         targets = groups["label"].map({name: i for i, name in enumerate(classes)}).to_numpy()
     else:
-        loader = _ExampleLoader(reader, with_masks)
+        loader = prepared or _ExampleLoader(reader, with_masks)
         files = reader.files(with_masks)
         targets = label_indices(records, classes)
     if validate:
@@ -284,7 +296,7 @@ def make_dataset(
         deterministic=True,
     )
     if cache:
-        dataset = dataset.cache("" if cache is True else str(Path(cache) / "mammokit-cache"))
+        dataset = dataset.cache("" if cache is True else _cache_file(cache, records, spec, classes))
     if shuffle:
         dataset = dataset.shuffle(len(targets), seed=seed, reshuffle_each_iteration=True)
     dataset = _batched(dataset, batch_size, augment, spec.channels, bool(metadata))
@@ -295,6 +307,42 @@ def make_dataset(
     return dataset
 
 
+def _prepared_loader(
+    records: pd.DataFrame, spec: InputSpec, with_masks: bool
+) -> _PreparedLoader | None:
+    """The in-graph reader of prepared records, after checking they fit ``spec``."""
+    recipe = prepared_recipe(records)
+    if recipe is None:
+        return None
+    wanted = recipe_of(spec)
+    differ = [k for k in ("intensity", "preprocess", "fit") if recipe[k] != wanted[k]]
+    if differ:
+        raise DatasetError(
+            "these records were prepared with "
+            + ", ".join(f"{k}={recipe[k]!r}" for k in differ)
+            + "; the recipe asked for is "
+            + ", ".join(f"{k}={wanted[k]!r}" for k in differ)
+            + ": prepare the source again with it, or use the prepared recipe"
+        )
+    return _PreparedLoader(records, spec.size, tuple(recipe["size"]), with_masks)
+
+
+def _cache_file(
+    folder: str | os.PathLike, records: pd.DataFrame, spec: InputSpec, classes: Sequence[str]
+) -> str:
+    """A cache file in ``folder`` named by what it holds: the records' files, sides, stored
+    bits and labels, the classes and the recipe. Another table or recipe gets another file, so
+    a cache never serves one part's images to another."""
+    digest = hashlib.sha256()
+    columns = [
+        c for c in ("image_path", "side", "bits_stored", "label", "mask_paths") if c in records
+    ]
+    digest.update(records[columns].astype(str).to_csv(index=False).encode())
+    digest.update(json.dumps([list(classes), recipe_of(spec), spec.views]).encode())
+    Path(folder).mkdir(parents=True, exist_ok=True)
+    return str(Path(folder) / f"mammokit-cache-{digest.hexdigest()[:16]}")
+
+
 def _check_options(batch_size: int, grouped: bool, with_masks: bool, metadata: Sequence) -> None:
     if batch_size < 1:
         raise MammokitError(f"batch_size must be >= 1, got {batch_size}")
@@ -303,7 +351,8 @@ def _check_options(batch_size: int, grouped: bool, with_masks: bool, metadata: S
 
 
 class _ExampleLoader:
-    """Reads record ``i`` with an :class:`ExampleReader` inside the graph (``numpy_function``)."""
+    """Reads record ``i`` with an :class:`ExampleReader` inside the graph (``numpy_function``),
+    as stored: ``uint16`` image, ``uint8`` mask."""
 
     def __init__(self, reader: ExampleReader, with_masks: bool) -> None:
         self.reader, self.with_masks = reader, with_masks
@@ -312,17 +361,60 @@ class _ExampleLoader:
     def tensors(self, index: tf.Tensor) -> tf.Tensor | tuple[tf.Tensor, tf.Tensor]:
         if not self.with_masks:
             image = tf.numpy_function(
-                lambda i: self.reader.read(i)[0], [index], tf.float32, stateful=False
+                lambda i: self.reader.read_stored(i)[0], [index], tf.uint16, stateful=False
             )
             return tf.ensure_shape(image, self.size)[..., tf.newaxis]
         image, mask = tf.numpy_function(
-            lambda i: self.reader.read(i, with_masks=True),
+            lambda i: self.reader.read_stored(i, with_masks=True),
             [index],
-            (tf.float32, tf.float32),
+            (tf.uint16, tf.uint8),
             stateful=False,
         )
         image = tf.ensure_shape(image, self.size)[..., tf.newaxis]
         return image, tf.ensure_shape(mask, self.size)[..., tf.newaxis]
+
+
+class _PreparedLoader:
+    """Reads prepared record ``i`` in the graph: its 16-bit PNG decoded by TensorFlow, no
+    Python; resized (area) when the spec's size is not the prepared one."""
+
+    def __init__(
+        self,
+        records: pd.DataFrame,
+        size: tuple[int, int],
+        stored: tuple[int, int],
+        with_masks: bool,
+    ) -> None:
+        self.paths = tf.constant(records["image_path"].astype(str).to_numpy())
+        masks = records["mask_paths"] if "mask_paths" in records else [()] * len(records)
+        self.masks = tf.constant([m[0] if len(m) else "" for m in masks])
+        self.size, self.stored, self.with_masks = size, stored, with_masks
+
+    def image(self, index: tf.Tensor) -> tf.Tensor:
+        data = tf.io.read_file(tf.gather(self.paths, index))
+        image = tf.io.decode_png(data, channels=1, dtype=tf.uint16)
+        if self.stored != self.size:
+            resized = tf.image.resize(tf.cast(image, tf.float32), self.size, method="area")
+            image = tf.cast(tf.round(resized), tf.uint16)
+        return tf.ensure_shape(image, (*self.size, 1))
+
+    def mask(self, index: tf.Tensor) -> tf.Tensor:
+        path = tf.gather(self.masks, index)
+        mask = tf.cond(
+            path == "",
+            lambda: tf.zeros((*self.size, 1), tf.uint8),
+            lambda: tf.image.resize(
+                tf.io.decode_png(tf.io.read_file(path), channels=1),
+                self.size,
+                method="nearest",
+            ),
+        )
+        return tf.ensure_shape(tf.cast(mask > 0, tf.uint8), (*self.size, 1))
+
+    def tensors(self, index: tf.Tensor) -> tf.Tensor | tuple[tf.Tensor, tf.Tensor]:
+        if self.with_masks:
+            return self.image(index), self.mask(index)
+        return self.image(index)
 
 
 def view_loader(
@@ -365,25 +457,39 @@ def view_loader(
 
 
 class _ViewsLoader:
-    """Loads group ``i``'s views (zeros for a missing one) inside the graph."""
+    """Loads group ``i``'s views (zeros for a missing one) inside the graph, as stored."""
 
-    def __init__(self, reader: ExampleReader, rows: np.ndarray) -> None:
-        self.reader, self.rows = reader, rows
+    def __init__(
+        self, reader: ExampleReader, rows: np.ndarray, prepared: _PreparedLoader | None
+    ) -> None:
+        self.reader, self.rows, self.prepared = reader, rows, prepared
         self.names = [input_name(view) for view in reader.spec.views]
+        self.size = reader.spec.size
 
     def files(self) -> list[str]:
         used = sorted({int(i) for i in self.rows.ravel() if i >= 0})
         return [self.reader.paths[i] for i in used]
 
     def tensors(self, index: tf.Tensor) -> dict[str, tf.Tensor]:
+        if self.prepared is not None:
+            rows = tf.gather(tf.constant(self.rows, tf.int64), index)
+            views = [
+                tf.cond(
+                    rows[k] >= 0,
+                    lambda k=k: self.prepared.image(tf.maximum(rows[k], 0)),
+                    lambda: tf.zeros((*self.size, 1), tf.uint16),
+                )
+                for k in range(len(self.names))
+            ]
+            return dict(zip(self.names, views, strict=True))
         views = tf.numpy_function(
-            lambda i: self.reader.read_views(self.rows[int(i)]),
+            lambda i: self.reader.read_views_stored(self.rows[int(i)]),
             [index],
-            [tf.float32] * len(self.names),
+            [tf.uint16] * len(self.names),
             stateful=False,
         )
         return {
-            name: tf.ensure_shape(view, self.reader.spec.size)[..., tf.newaxis]
+            name: tf.ensure_shape(view, self.size)[..., tf.newaxis]
             for name, view in zip(self.names, views, strict=True)
         }
 
@@ -395,8 +501,9 @@ def _batched(
     channels: int,
     with_metadata: bool,
 ) -> tf.data.Dataset:
-    """Batch, augment, repeat gray to RGB and shape the inputs; prefetch."""
+    """Batch, convert from storage to float, augment, repeat gray to RGB; prefetch."""
     dataset = dataset.batch(batch_size)
+    dataset = dataset.map(lambda x, meta, y: (_from_stored(x), meta, y))
     if augment is not None:
         dataset = dataset.map(
             lambda x, meta, y: (_each_view(augment, x), meta, y),
@@ -434,6 +541,17 @@ def _column_tensor(records: pd.DataFrame, name: str) -> tf.Tensor:
     if pd.api.types.is_numeric_dtype(values):
         return tf.constant(values.to_numpy(dtype=np.float32))
     return tf.constant(values.fillna("").astype(str).to_numpy())
+
+
+def _from_stored(x: tf.Tensor | tuple | dict) -> tf.Tensor | tuple | dict:
+    """Stored batches on the model's scale: ``uint16`` images / 257, ``uint8`` masks as 0/1."""
+
+    def convert(tensor: tf.Tensor) -> tf.Tensor:
+        if tensor.dtype == tf.uint16:
+            return tf.cast(tensor, tf.float32) / STORED_SCALE
+        return tf.cast(tensor, tf.float32)
+
+    return tf.nest.map_structure(convert, x)
 
 
 def _as_dict(x: tf.Tensor | tuple, meta: dict) -> dict:

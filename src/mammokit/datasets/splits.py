@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Iterator
 
 import numpy as np
@@ -11,7 +12,22 @@ from mammokit.balance import class_weights_from_counts
 from mammokit.errors import DatasetError
 from mammokit.records import check_records, label_indices, record_classes
 
-__all__ = ["class_weights", "patient_folds", "split_by_patient"]
+__all__ = [
+    "OFFICIAL_SPLITS",
+    "class_weights",
+    "official_split",
+    "patient_folds",
+    "split_by_patient",
+]
+
+logger = logging.getLogger("mammokit")
+
+#: The datasets that publish a train/test split, and how their ``split`` column names its
+#: parts (``(training, test)``).
+OFFICIAL_SPLITS = {
+    "cbis-ddsm": ("Training", "Test"),
+    "vindr-mammo": ("training", "test"),
+}
 
 
 def split_by_patient(
@@ -69,6 +85,74 @@ def split_by_patient(
         part.attrs = dict(records.attrs)
         parts.append(part)
     return parts[0], parts[1], parts[2]
+
+
+def official_split(
+    records: pd.DataFrame, val_size: float = 0.15, seed: int = 0
+) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
+    """The dataset's own train/test split, validation drawn by patient from its training part.
+
+    Published results on CBIS-DDSM and VinDr-Mammo are on their published test sets; this
+    reproduces them. The readers keep the split in the records' ``split`` column
+    (:data:`OFFICIAL_SPLITS`). Where the published split puts a patient on both sides
+    (CBIS-DDSM: some patients have a mass in one split and a calcification in the other), it
+    is kept as published and a warning gives the count.
+
+    Parameters
+    ----------
+    records
+        Records of one of :data:`OFFICIAL_SPLITS`, with its ``split`` column.
+    val_size
+        Fraction of the training part's patients for validation.
+    seed
+        Seeds the validation draw.
+
+    Returns
+    -------
+    tuple of pandas.DataFrame
+        ``(train, val, test)``, each keeping the input's columns and ``attrs``.
+
+    Raises
+    ------
+    DatasetError
+        The records have no published split (naming the datasets that do).
+
+    Examples
+    --------
+    >>> from mammokit.records import make_records
+    >>> rows = [{"image_path": f"/{p}_{v}.png", "label": ["Normal", "Cancer"][p % 2],
+    ...          "patient_id": f"P{p}", "dataset": "vindr-mammo",
+    ...          "split": "test" if p < 4 else "training"} for p in range(20) for v in range(4)]
+    >>> train, val, test = official_split(make_records(rows), val_size=0.25)
+    >>> len(train), len(val), len(test), sorted(set(test.patient_id))
+    (48, 16, 16, ['P0', 'P1', 'P2', 'P3'])
+    """
+    check_records(records)
+    datasets = set(records["dataset"].dropna()) if "dataset" in records else set()
+    known = sorted(OFFICIAL_SPLITS)
+    if "split" not in records or not datasets or not datasets <= set(OFFICIAL_SPLITS):
+        raise DatasetError(
+            f"no published split in these records (datasets {sorted(datasets) or 'unknown'}); "
+            f"{' and '.join(known)} publish one; use a patient split (--split patient) or "
+            "folds (--split folds:K) otherwise"
+        )
+    training = {OFFICIAL_SPLITS[name][0] for name in datasets}
+    testing = {OFFICIAL_SPLITS[name][1] for name in datasets}
+    unknown = sorted(set(records["split"].astype(str)) - training - testing)
+    if unknown:
+        raise DatasetError(f"split values {unknown} are neither {sorted(training | testing)}")
+    is_test = records["split"].isin(testing)
+    both = set(records.loc[is_test, "patient_id"]) & set(records.loc[~is_test, "patient_id"])
+    if both:
+        logger.warning(
+            "the published split puts %d patient(s) on both sides (e.g. %s); kept as published",
+            len(both),
+            sorted(both)[:3],
+        )
+    train, val, _ = split_by_patient(records[~is_test], val_size, 0.0, seed)
+    test = records[is_test].copy()
+    test.attrs = dict(records.attrs)
+    return train, val, test
 
 
 def _split_groups(patients: pd.Series, fraction: float, seed: int) -> tuple[list, list]:

@@ -34,22 +34,27 @@ import numpy as np
 import pandas as pd
 
 from mammokit.errors import ImageReadError, MammokitError, ModelConfigError
+from mammokit.imaging.geometry import Placement, fit_to_size
 from mammokit.imaging.intensity import Intensity, check_intensity, read_scaled
 from mammokit.imaging.io import read_image
 from mammokit.imaging.preprocess import crop_breast, flip_to_left, guess_side
-from mammokit.model_info import ModelInfo, info_of
+from mammokit.model_info import FITS, ModelInfo, info_of
 from mammokit.views import check_views, side_from_name, views_level
 
 __all__ = [
+    "STORED_SCALE",
     "Box",
     "ExampleReader",
     "InputSpec",
     "Preprocess",
+    "from_stored",
     "load_example",
+    "place_example",
     "prepare_example",
     "preprocess_name",
     "resolve_preprocess",
     "standard_preprocess",
+    "to_stored",
 ]
 
 #: A crop ``(y0, y1, x0, x1)`` in the flipped image.
@@ -126,6 +131,7 @@ def load_example(
     preprocess: Preprocess | None = standard_preprocess,
     intensity: Intensity = "bits",
     bits_stored: float | None = None,
+    fit: str = "stretch",
 ) -> tuple[np.ndarray, np.ndarray]:
     """Read, scale, preprocess and resize one image (and its merged lesion mask) for a model.
 
@@ -143,6 +149,9 @@ def load_example(
         How stored values reach the 0..255 scale (:mod:`mammokit.imaging.intensity`):
         ``"bits"``, ``"window"`` or ``(low, high)`` breast percentiles; the records'
         ``bits_stored``.
+    fit
+        ``"stretch"`` to ``image_size``, or ``"pad"``: keep the aspect ratio
+        (:mod:`mammokit.imaging.geometry`).
 
     Returns
     -------
@@ -166,7 +175,7 @@ def load_example(
         min_size=None if mask_paths else tuple(image_size),
     )
     mask = _merged_mask(mask_paths, image.shape) if mask_paths else None
-    resized, resized_mask, _ = prepare_example(image, side, image_size, preprocess, mask)
+    resized, resized_mask, _, _ = place_example(image, side, image_size, preprocess, mask, fit)
     return resized, resized_mask
 
 
@@ -176,12 +185,14 @@ def prepare_example(
     image_size: tuple[int, int] = (224, 224),
     preprocess: Preprocess | None = standard_preprocess,
     mask: np.ndarray | None = None,
+    fit: str = "stretch",
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Preprocess and resize an image already on the 0..255 scale, and its mask, for a model.
 
     :func:`load_example` is reading (:func:`mammokit.imaging.intensity.read_scaled`) followed
     by this; call it directly when the image is in memory, or when the full-size preprocessed
-    image is wanted too (:meth:`InputSpec.read_shown`).
+    image is wanted too (:meth:`InputSpec.read_shown`). :func:`place_example` also says where
+    the input came from.
 
     With ``preprocess`` and an unknown ``side`` (``""``), the side is guessed once from the
     image (:func:`~mammokit.imaging.preprocess.guess_side`) and both the image and the mask
@@ -201,19 +212,47 @@ def prepare_example(
     >>> model_input.shape, full.shape, float(mask.max())
     ((16, 16), (32, 26), 0.0)
     """
-    height, width = image_size
+    return place_example(image, side, image_size, preprocess, mask, fit)[:3]
+
+
+def place_example(
+    image: np.ndarray,
+    side: str = "",
+    image_size: tuple[int, int] = (224, 224),
+    preprocess: Preprocess | None = standard_preprocess,
+    mask: np.ndarray | None = None,
+    fit: str = "stretch",
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, Placement | None]:
+    """:func:`prepare_example`, and the :class:`~mammokit.imaging.geometry.Placement` that maps
+    the input back to ``image``'s pixels (``None`` for a custom preprocessing, whose flip and
+    crop are its own).
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> picture = np.zeros((50, 40), np.float32); picture[10:40, 15:] = 200.0
+    >>> _, _, _, placement = place_example(picture, "RIGHT", (16, 16), fit="pad")
+    >>> placement.flipped, placement.box, placement.offset
+    (True, (9, 41, 0, 26), (0, 0))
+    """
+    original, flipped, box = tuple(image.shape[:2]), False, None
     if preprocess is not None:
         side = side or guess_side(image)
+        flipped = side == "RIGHT"
         image, box = preprocess(image, side)
         if mask is not None:
             mask = flip_to_left(mask, side)
             if box is not None:
                 mask = mask[box[0] : box[1], box[2] : box[3]]
-    resized = cv2.resize(image, (width, height), interpolation=cv2.INTER_AREA)
+    resized, placement = fit_to_size(image, image_size, fit)
+    if preprocess is standard_preprocess:
+        placement = replace(placement, source_shape=original, flipped=flipped, box=box)
+    elif preprocess is not None:
+        placement = None
     if mask is None:
-        return resized, np.zeros((height, width), np.float32), image
-    mask = cv2.resize(mask.astype(np.float32), (width, height), interpolation=cv2.INTER_NEAREST)
-    return resized, mask, image
+        return resized, np.zeros(tuple(image_size), np.float32), image, placement
+    mask, _ = fit_to_size(mask.astype(np.float32), image_size, fit, cv2.INTER_NEAREST_EXACT)
+    return resized, mask, image, placement
 
 
 def _merged_mask(mask_paths: tuple[str, ...], shape: tuple[int, int]) -> np.ndarray:
@@ -221,9 +260,29 @@ def _merged_mask(mask_paths: tuple[str, ...], shape: tuple[int, int]) -> np.ndar
     for mask_path in mask_paths:
         mask = read_image(mask_path)
         if mask.shape != shape:
-            mask = cv2.resize(mask, (shape[1], shape[0]), interpolation=cv2.INTER_NEAREST)
+            mask = cv2.resize(mask, (shape[1], shape[0]), interpolation=cv2.INTER_NEAREST_EXACT)
         merged |= (mask > int(mask.max()) // 2).astype(np.uint8)  # any bit depth
     return merged
+
+
+#: An input is stored as its 0..255 value times this, rounded, in 16 bits.
+STORED_SCALE = 257.0
+
+
+def to_stored(image: np.ndarray) -> np.ndarray:
+    """A 0..255 image as stored: ``uint16``, times :data:`STORED_SCALE`, rounded.
+
+    Examples
+    --------
+    >>> to_stored(np.array([0.0, 127.5, 255.0])).tolist()
+    [0, 32768, 65535]
+    """
+    return np.round(np.asarray(image, np.float32) * np.float32(STORED_SCALE)).astype(np.uint16)
+
+
+def from_stored(image: np.ndarray) -> np.ndarray:
+    """A stored ``uint16`` image back on the 0..255 scale, ``float32``."""
+    return np.asarray(image, np.float32) / np.float32(STORED_SCALE)
 
 
 @dataclass(frozen=True)
@@ -245,6 +304,13 @@ class InputSpec:
     views
         For a multi-view model, the view of each input in input order (``("CC", "MLO")``);
         ``None`` for a model of single images.
+    fit
+        How the crop reaches ``size``: ``"stretch"`` (default, as every model before 0.2) or
+        ``"pad"`` (aspect ratio kept, the rest background: :mod:`mammokit.imaging.geometry`).
+
+    Every input is on the 0..255 scale in steps of 1/257: the recipe ends by storing the image
+    at 16 bits (:data:`STORED_SCALE`), so an image read here, one cached by the pipeline and one
+    stored by :func:`mammokit.datasets.preparation` are the same numbers.
 
     Examples
     --------
@@ -258,6 +324,7 @@ class InputSpec:
     intensity: Intensity = "bits"
     preprocess: Preprocess | None = standard_preprocess
     views: tuple[str, ...] | None = None
+    fit: str = "stretch"
 
     def __post_init__(self) -> None:
         size = tuple(int(side) for side in self.size)
@@ -271,6 +338,8 @@ class InputSpec:
             object.__setattr__(self, "intensity", tuple(self.intensity))
         if self.views is not None:
             object.__setattr__(self, "views", check_views(self.views))
+        if self.fit not in FITS:
+            raise MammokitError(f"fit must be one of {FITS}, got {self.fit!r}")
 
     @classmethod
     def of(cls, model: object, custom_preprocess: Preprocess | None = None) -> InputSpec:
@@ -310,6 +379,7 @@ class InputSpec:
             info.intensity,
             resolve_preprocess(info.preprocess, custom_preprocess),
             info.views,
+            info.fit,
         )
 
     @property
@@ -343,6 +413,7 @@ class InputSpec:
             task=task,
             labels=labels,
             views=self.views,
+            fit=self.fit,
         )
 
     def read(
@@ -352,11 +423,42 @@ class InputSpec:
         mask_paths: tuple[str, ...] = (),
         bits_stored: float | None = None,
     ) -> tuple[np.ndarray, np.ndarray]:
-        """One file as the model's ``(H, W)`` input and its merged lesion mask
-        (:func:`load_example`)."""
-        return load_example(
-            str(path), side, mask_paths, self.size, self.preprocess, self.intensity, bits_stored
+        """One file as the model's ``float32 (H, W)`` input and its merged lesion mask."""
+        image, mask = self.read_stored(path, side, mask_paths, bits_stored)
+        return from_stored(image), mask.astype(np.float32)
+
+    def read_stored(
+        self,
+        path: str | os.PathLike,
+        side: str = "",
+        mask_paths: tuple[str, ...] = (),
+        bits_stored: float | None = None,
+    ) -> tuple[np.ndarray, np.ndarray]:
+        """:meth:`read` as stored: ``uint16`` image (the 0..255 scale times
+        :data:`STORED_SCALE`) and ``uint8`` mask (0/1), half the memory of float32."""
+        image, mask, _ = self.read_placed(path, side, mask_paths, bits_stored)
+        return to_stored(image), mask.astype(np.uint8)
+
+    def read_placed(
+        self,
+        path: str | os.PathLike,
+        side: str = "",
+        mask_paths: tuple[str, ...] = (),
+        bits_stored: float | None = None,
+    ) -> tuple[np.ndarray, np.ndarray, Placement | None]:
+        """The input before its 16-bit storage, the mask, and where the input came from in
+        the file's pixels (:class:`~mammokit.imaging.geometry.Placement`)."""
+        image, _ = read_scaled(
+            path,
+            intensity=self.intensity,
+            bits_stored=bits_stored,
+            min_size=None if mask_paths else self.size,
         )
+        mask = _merged_mask(mask_paths, image.shape) if mask_paths else None
+        resized, mask, _, placement = place_example(
+            image, side, self.size, self.preprocess, mask, self.fit
+        )
+        return resized, mask, placement
 
     def read_shown(
         self, path: str | os.PathLike, side: str | None = None
@@ -365,8 +467,8 @@ class InputSpec:
         a figure shows, read once. ``side`` defaults to the file name's."""
         scaled, _ = read_scaled(path, intensity=self.intensity)
         side = side_from_name(path) if side is None else side
-        image, _, shown = prepare_example(scaled, side, self.size, self.preprocess)
-        return image, shown
+        image, _, shown = prepare_example(scaled, side, self.size, self.preprocess, fit=self.fit)
+        return from_stored(to_stored(image)), shown
 
     def to_input(self, images: Sequence[np.ndarray]) -> np.ndarray:
         """``(H, W)`` images as a ``float32 (N, H, W, channels)`` batch for the model."""
@@ -447,9 +549,14 @@ class ExampleReader:
     def read(self, index: int, with_masks: bool = False) -> tuple[np.ndarray, np.ndarray]:
         """Image ``index`` as the model's ``float32 (H, W)`` input, and its mask (zeros
         without ``with_masks``); a failing custom preprocessing names the file."""
+        image, mask = self.read_stored(index, with_masks)
+        return from_stored(image), mask.astype(np.float32)
+
+    def read_stored(self, index: int, with_masks: bool = False) -> tuple[np.ndarray, np.ndarray]:
+        """:meth:`read` as stored: ``uint16`` image, ``uint8`` mask (what caches hold)."""
         i = int(index)
         try:
-            return self.spec.read(
+            return self.spec.read_stored(
                 self.paths[i], self.sides[i], self.masks[i] if with_masks else (), self.bits[i]
             )
         except MammokitError:
@@ -459,5 +566,9 @@ class ExampleReader:
 
     def read_views(self, rows: Sequence[int]) -> list[np.ndarray]:
         """The views of one breast (exam): image ``rows[k]`` for view ``k``, zeros for -1."""
-        empty = np.zeros(self.spec.size, np.float32)
-        return [self.read(row)[0] if row >= 0 else empty for row in rows]
+        return [from_stored(view) for view in self.read_views_stored(rows)]
+
+    def read_views_stored(self, rows: Sequence[int]) -> list[np.ndarray]:
+        """:meth:`read_views` as stored (``uint16``)."""
+        empty = np.zeros(self.spec.size, np.uint16)
+        return [self.read_stored(row)[0] if row >= 0 else empty for row in rows]

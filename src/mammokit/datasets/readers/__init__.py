@@ -22,6 +22,7 @@ from mammokit.datasets.readers.folder import read_folder
 from mammokit.datasets.readers.inbreast import read_inbreast
 from mammokit.datasets.readers.loading import detect_dataset, load_records
 from mammokit.datasets.readers.mini_ddsm import read_mini_ddsm
+from mammokit.datasets.readers.prepared import read_prepared
 from mammokit.datasets.readers.rsna_screening import read_rsna_screening
 from mammokit.datasets.readers.vindr_mammo import read_vindr_mammo
 
@@ -35,6 +36,7 @@ __all__ = [
     "read_folder",
     "read_inbreast",
     "read_mini_ddsm",
+    "read_prepared",
     "read_rsna_screening",
     "read_vindr_mammo",
 ]

@@ -16,6 +16,7 @@ from mammokit.datasets.readers import (
     cmmd,
     inbreast,
     mini_ddsm,
+    prepared,
     rsna_screening,
     vindr_mammo,
 )
@@ -26,8 +27,9 @@ from mammokit.records import read_records
 __all__ = ["DETECTION_ORDER", "detect_dataset", "load_records"]
 
 #: The readers :func:`detect_dataset` asks, in order: the first whose files are there wins.
-DETECTION_ORDER = (mini_ddsm, vindr_mammo, rsna_screening, inbreast, cmmd, cbis_ddsm)
+DETECTION_ORDER = (prepared, mini_ddsm, vindr_mammo, rsna_screening, inbreast, cmmd, cbis_ddsm)
 _READERS = {
+    prepared.NAME: prepared.read_prepared,
     vindr_mammo.NAME: vindr_mammo.read_vindr_mammo,
     rsna_screening.NAME: rsna_screening.read_rsna_screening,
     inbreast.NAME: inbreast.read_inbreast,
