@@ -365,3 +365,23 @@ def test_no_official_split_is_a_clear_error(records):
 
     with pytest.raises(DatasetError, match="cbis-ddsm and vindr-mammo publish one"):
         official_split(records)
+
+
+def test_cli_trains_on_the_official_split(nbia_records, tmp_path, capsys):
+    from mammokit.cli import main
+    from mammokit.records import save_records
+
+    picked = pd.concat(
+        [
+            nbia_records[nbia_records["split"] == name].groupby("label").head(6)
+            for name in ("Training", "Test")
+        ]
+    )
+    source = save_records(picked, tmp_path / "subset.csv")
+    run = tmp_path / "run"
+    code = main(["train", str(source), "--split", "official", "--epochs", "1",
+                 "--image-size", "32x16", "--batch-size", "8", "--out", str(run)])  # fmt: skip
+    assert code == 0, capsys.readouterr().err
+    assert "split by the dataset's published split" in capsys.readouterr().out
+    test = pd.read_csv(run / "test.csv")
+    assert set(test["split"]) == {"Test"} and len(test) == 12
