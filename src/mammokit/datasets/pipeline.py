@@ -156,9 +156,6 @@ def to_tf_dataset(
         How the crop reaches ``image_size``: ``"stretch"`` (default) or ``"pad"`` (aspect
         ratio kept; :mod:`mammokit.imaging.geometry`).
 
-    Records of a prepared dataset (:func:`mammokit.datasets.preparation`) are decoded in the graph,
-    with no Python per image; their recipe must be the one asked for (a size that differs is
-    resized in the graph).
 
     Returns
     -------

@@ -310,7 +310,7 @@ class InputSpec:
 
     Every input is on the 0..255 scale in steps of 1/257: the recipe ends by storing the image
     at 16 bits (:data:`STORED_SCALE`), so an image read here, one cached by the pipeline and one
-    stored by :func:`mammokit.datasets.preparation` are the same numbers.
+    stored by :func:`mammokit.datasets.prepare` are the same numbers.
 
     Examples
     --------

@@ -1,4 +1,4 @@
-"""Read a prepared dataset (:func:`mammokit.datasets.preparation` writes them).
+"""Read a prepared dataset (:func:`mammokit.datasets.prepare` writes them).
 
 A prepared dataset is a folder holding ``mammokit-prepared.json`` (the manifest), ``records.csv``
 (the records, ``image_path`` pointing at 16-bit PNGs on the model's scale, ``source_path`` at
