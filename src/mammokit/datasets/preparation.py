@@ -26,10 +26,10 @@ Examples
 --------
 >>> import tempfile
 >>> from mammokit.datasets import make_synthetic
->>> root = make_synthetic(tempfile.mkdtemp(), n_patients=2, image_size=(96, 64))
+>>> root = make_synthetic(tempfile.mkdtemp(), n_patients=3, image_size=(96, 64))
 >>> prepared = prepare(root, tempfile.mkdtemp(), (48, 24), workers=1)
 >>> len(prepared), prepared.attrs["prepared"]["size"], prepared.attrs["prepared"]["fit"]
-(8, [48, 24], 'pad')
+(12, [48, 24], 'pad')
 """
 
 from __future__ import annotations
