@@ -40,6 +40,8 @@ def test_every_image_is_stored_at_16_bits_with_its_placement(prepared, records):
         "intensity": "bits",
         "preprocess": "standard",
         "fit": "pad",
+        "inversion": "detect",
+        "blank": True,
         "storage": "png16 x 257",
     }
 
@@ -84,6 +86,21 @@ def test_a_recipe_the_data_was_not_prepared_with_is_refused(prepared):
         make_dataset(prepared, InputSpec(SIZE, 1, fit="stretch"))
     with pytest.raises(DatasetError, match="prepared with"):
         make_dataset(prepared, InputSpec(SIZE, 1, intensity="window", fit="pad"))
+    with pytest.raises(DatasetError, match="blank=True"):
+        make_dataset(prepared, InputSpec(SIZE, 1, fit="pad", blank=False))
+    with pytest.raises(DatasetError, match="inversion='detect'"):
+        make_dataset(prepared, InputSpec(SIZE, 1, fit="pad", inversion="off"))
+
+
+def test_a_preparation_recorded_before_the_pixel_steps_reads_as_without_them(prepared):
+    from mammokit.datasets.readers.prepared import prepared_recipe
+
+    recipe = json.loads(prepared["prepared_recipe"].iloc[0])
+    older = {k: v for k, v in recipe.items() if k not in ("inversion", "blank")}
+    table = prepared.assign(prepared_recipe=json.dumps(older))
+    assert prepared_recipe(table) | {"inversion": "off", "blank": False} == prepared_recipe(table)
+    with pytest.raises(DatasetError, match="blank=False"):
+        make_dataset(table, InputSpec(SIZE, 1, fit="pad"))
 
 
 def test_load_records_reads_a_prepared_folder_and_a_saved_split(prepared, tmp_path):

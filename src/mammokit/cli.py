@@ -17,7 +17,7 @@ from mammokit.cam_methods import DEFAULT_METHOD, METHODS
 from mammokit.datasets.readers.mini_ddsm import LABEL_LEVELS
 from mammokit.datasets.tasks import TASKS
 from mammokit.errors import MammokitError
-from mammokit.model_info import FITS
+from mammokit.model_info import FITS, INVERSIONS
 from mammokit.records import LEVELS
 from mammokit.registry import MODELS, available_models, model_entry
 from mammokit.views import input_name, side_from_name, view_side
@@ -102,6 +102,8 @@ def _train(args: argparse.Namespace) -> int:
         augment=args.augment,
         seed=args.seed,
         fit=args.fit,
+        inversion=args.inversion,
+        blank=args.blank,
     )
     out = Path(args.out)
     if args.split.startswith("folds:"):
@@ -189,6 +191,8 @@ def _prepare(args: argparse.Namespace) -> int:
         args.image_size,
         intensity=args.intensity,
         fit=args.fit,
+        inversion=args.inversion or "detect",
+        blank=True if args.blank is None else args.blank,
         with_masks=args.masks,
         workers=args.workers,
         engine="dask" if args.engine == "dask" or client else "processes",
@@ -468,6 +472,20 @@ def _progress(steps: range, total: int, batch_size: int):
         print(file=sys.stderr)
 
 
+def _add_pixel_options(parser: argparse.ArgumentParser, default: str) -> None:
+    """``--inversion`` and ``--blank/--no-blank``: the recipe's real-world pixel steps."""
+    parser.add_argument(
+        "--inversion", choices=INVERSIONS, default=None,
+        help="detect: bring an image in negative (bright background) to normal polarity; "
+        f"off: take values as stored ({default}detect)",
+    )  # fmt: skip
+    parser.add_argument(
+        "--blank", action=argparse.BooleanOptionalAction, default=None,
+        help="set what is not breast inside the crop (labels, markers, a film edge's glow) to "
+        f"the background level ({default}on)",
+    )  # fmt: skip
+
+
 def _add_model_options(parser: argparse.ArgumentParser) -> None:
     """One flag per option of the registry's models, saying which models take it."""
     takers: dict[str, list] = {}
@@ -584,6 +602,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="how the breast crop reaches the size: stretch, or pad (aspect kept); default the "
         "prepared data's, else stretch",
     )  # fmt: skip
+    _add_pixel_options(train, "default the prepared data's, else ")
     train.add_argument("--batch-size", type=int, default=32, help="images per training step")
     train.add_argument("--learning-rate", type=float, default=1e-3, help="Adam's learning rate")
     train.add_argument(
@@ -632,6 +651,7 @@ def build_parser() -> argparse.ArgumentParser:
         help="stored size, e.g. 1024x512",
     )  # fmt: skip
     prepare.add_argument("--fit", choices=FITS, default="pad", help="pad (aspect kept) or stretch")
+    _add_pixel_options(prepare, "default ")
     prepare.add_argument(
         "--intensity", choices=["bits", "window"], default="bits",
         help="0..255 rule: bits (the stored bit depth) or window (breast percentiles)",

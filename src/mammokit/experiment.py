@@ -94,6 +94,11 @@ class TrainConfig:
         How the breast crop reaches ``image_size``: ``"stretch"`` or ``"pad"`` (aspect kept,
         :mod:`mammokit.imaging.geometry`); ``None`` (default): the prepared data's, else
         ``"stretch"``.
+    inversion, blank
+        Whether an image in negative is brought to normal polarity (``"detect"``/``"off"``)
+        and whether what is not breast inside the crop is set to the background level
+        (:class:`~mammokit.imaging.InputSpec`); ``None`` (default): the prepared data's, else
+        ``"detect"`` and ``True``.
     cache_memory_gb
         Most memory the decoded training and validation images may take in the in-memory
         cache (stored at 16 bits); over it nothing is cached and a log line says so (prepare
@@ -112,6 +117,8 @@ class TrainConfig:
     verbose: int | str = "auto"
     missing_view: str = "zeros"
     fit: str | None = None
+    inversion: str | None = None
+    blank: bool | None = None
     cache_memory_gb: float = 4.0
 
 
@@ -165,6 +172,8 @@ def train_model(
         config.intensity,
         views=_views_of(model, model_options),  # a multi-view model reads breasts (exams)
         fit=config.fit or prepared.get("fit", "stretch"),
+        inversion=config.inversion or prepared.get("inversion", "detect"),
+        blank=prepared.get("blank", True) if config.blank is None else config.blank,
     )
     options = {"batch_size": config.batch_size, "classes": classes}
     groups = [_groups(part, spec, config.missing_view, classes) for part in parts]

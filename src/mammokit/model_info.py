@@ -16,13 +16,13 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass, replace
+from dataclasses import asdict, dataclass, fields, replace
 
 from mammokit.errors import LegacyModelWarning, ModelConfigError
 from mammokit.records import CLASSES
 from mammokit.views import check_views, views_level
 
-__all__ = ["FITS", "PREPROCESSING", "ModelInfo", "info_of"]
+__all__ = ["BEFORE_RECORDED", "FITS", "INVERSIONS", "PREPROCESSING", "ModelInfo", "info_of"]
 
 #: The preprocessing names a model can record. ``"standard"``: mirror to the left and crop
 #: to the breast (:func:`mammokit.datasets.pipeline.standard_preprocess`); ``"none"``:
@@ -33,6 +33,12 @@ PREPROCESSING = ("standard", "none")
 #: changes; every model before 0.2) or ``"pad"`` (the aspect kept, the rest background:
 #: :mod:`mammokit.imaging.geometry`).
 FITS = ("stretch", "pad")
+#: How an image in negative is handled (:mod:`mammokit.imaging.polarity`): ``"detect"``
+#: brings it to normal polarity, ``"off"`` takes values as stored.
+INVERSIONS = ("detect", "off")
+#: Recipe steps a model saved before they existed was trained without: what its info means
+#: when the key is absent (0.2 added inversion detection and blanking outside the breast).
+BEFORE_RECORDED = {"inversion": "off", "blank": False}
 
 
 @dataclass(frozen=True)
@@ -59,6 +65,13 @@ class ModelInfo:
         "R-CC", "R-MLO")`` for an exam); ``None`` for a model of single images.
     fit
         How the breast crop reached the input size: ``"stretch"`` or ``"pad"`` (:data:`FITS`).
+    inversion
+        Whether images in negative were detected and brought to normal polarity
+        (:data:`INVERSIONS`).
+    blank
+        Whether what is not breast inside the crop was set to the background level.
+
+    Info saved before ``inversion`` and ``blank`` existed reads as :data:`BEFORE_RECORDED`.
 
     Examples
     --------
@@ -75,6 +88,8 @@ class ModelInfo:
     labels: str | None = None
     views: tuple[str, ...] | None = None
     fit: str = "stretch"
+    inversion: str = "detect"
+    blank: bool = True
 
     def __post_init__(self) -> None:
         names = tuple(str(name) for name in self.class_names)
@@ -90,6 +105,9 @@ class ModelInfo:
             object.__setattr__(self, "intensity", tuple(self.intensity))
         if self.fit not in FITS:
             raise ModelConfigError(f"fit must be one of {FITS}, got {self.fit!r}")
+        if self.inversion not in INVERSIONS:
+            raise ModelConfigError(f"inversion must be one of {INVERSIONS}, got {self.inversion!r}")
+        object.__setattr__(self, "blank", bool(self.blank))
         if self.views is not None:
             object.__setattr__(self, "views", check_views(self.views))
 
@@ -117,10 +135,11 @@ class ModelInfo:
     @classmethod
     def from_dict(cls, values: Mapping) -> ModelInfo:
         """Read :meth:`to_dict`'s output (unknown keys are ignored, for later versions)."""
-        known = {"class_names", "preprocess", "intensity", "task", "labels", "views", "fit"}
         if "class_names" not in values:
             raise ModelConfigError(f"model info without class_names: {dict(values)}")
-        return cls(**{k: v for k, v in values.items() if k in known})
+        known = {f.name for f in fields(cls)}
+        # a model saved before a recipe step existed was trained without it
+        return cls(**{**BEFORE_RECORDED, **{k: v for k, v in values.items() if k in known}})
 
     @classmethod
     def default(cls, num_classes: int, class_names: Sequence[str] | None = None) -> ModelInfo:
@@ -149,7 +168,8 @@ def info_of(model: object, source: str | None = None) -> ModelInfo:
     A model saved before mammokit 0.2 (or built without mammokit) records nothing: it is
     assumed to predict Mini-DDSM's Normal/Benign/Cancer when it has 3 outputs (``class_0``,
     ... otherwise), trained with the standard preprocessing and the ``"bits"`` intensity rule,
-    and a :class:`LegacyModelWarning` says so.
+    without the steps added since (:data:`BEFORE_RECORDED`), and a :class:`LegacyModelWarning`
+    says so.
 
     Examples
     --------
@@ -165,7 +185,7 @@ def info_of(model: object, source: str | None = None) -> ModelInfo:
     recorded = getattr(model, "info", None)
     if isinstance(recorded, ModelInfo):  # a mammokit.models.Classifier
         return recorded
-    info = ModelInfo.default(model.output_shape[-1])
+    info = ModelInfo.default(model.output_shape[-1]).replace(**BEFORE_RECORDED)
     warnings.warn(
         f"{source or model.name} carries no mammokit model info (saved before mammokit 0.2, or "
         f"built without mammokit): assuming classes {list(info.class_names)} in output order, "

@@ -21,7 +21,7 @@ import tensorflow as tf
 
 from mammokit import _deprecation
 from mammokit.datasets.grouping import group_views, view_rows
-from mammokit.datasets.readers.prepared import prepared_recipe, recipe_of
+from mammokit.datasets.readers.prepared import RECIPE_STEPS, prepared_recipe, recipe_of
 from mammokit.errors import DatasetError, ImageReadError, MammokitError
 from mammokit.imaging import example
 from mammokit.imaging.example import STORED_SCALE, ExampleReader, InputSpec, Preprocess
@@ -73,6 +73,8 @@ def to_tf_dataset(
     views: Sequence[str] | None = None,
     missing_view: str = "zeros",
     fit: str = "stretch",
+    inversion: str = "detect",
+    blank: bool = True,
 ) -> tf.data.Dataset:
     """Turn a records table into a batched ``tf.data.Dataset`` of images and one-hot labels.
 
@@ -155,7 +157,12 @@ def to_tf_dataset(
     fit
         How the crop reaches ``image_size``: ``"stretch"`` (default) or ``"pad"`` (aspect
         ratio kept; :mod:`mammokit.imaging.geometry`).
-
+    inversion
+        ``"detect"`` (default): an image in negative (bright background, dark breast) is read
+        in normal polarity (:mod:`mammokit.imaging.polarity`); ``"off"``: values as stored.
+    blank
+        With the standard preprocessing, set what is not breast inside the crop (labels,
+        markers, a film edge's glow) to the background level (default ``True``).
 
     Returns
     -------
@@ -189,7 +196,16 @@ def to_tf_dataset(
     """
     if group is not None and views is None:
         views = default_views(group)
-    spec = InputSpec(image_size, channels, intensity, preprocess, views if group else None, fit)
+    spec = InputSpec(
+        image_size,
+        channels,
+        intensity,
+        preprocess,
+        views if group else None,
+        fit,
+        inversion,
+        blank,
+    )
     classes = check_records(records, classes=classes)
     _check_options(batch_size, group is not None, with_masks, metadata)
     groups = group_views(records, group, spec.views, missing_view, classes) if group else None
@@ -312,7 +328,7 @@ def _prepared_loader(
     if recipe is None:
         return None
     wanted = recipe_of(spec)
-    differ = [k for k in ("intensity", "preprocess", "fit") if recipe[k] != wanted[k]]
+    differ = [k for k in RECIPE_STEPS if recipe[k] != wanted[k]]
     if differ:
         raise DatasetError(
             "these records were prepared with "
@@ -400,13 +416,15 @@ class _PreparedLoader:
         mask = tf.cond(
             path == "",
             lambda: tf.zeros((*self.size, 1), tf.uint8),
-            lambda: tf.image.resize(
-                tf.io.decode_png(tf.io.read_file(path), channels=1),
-                self.size,
-                method="nearest",
-            ),
+            lambda: self._decoded_mask(path),
         )
         return tf.ensure_shape(tf.cast(mask > 0, tf.uint8), (*self.size, 1))
+
+    def _decoded_mask(self, path: tf.Tensor) -> tf.Tensor:
+        mask = tf.io.decode_png(tf.io.read_file(path), channels=1)
+        if self.stored != self.size:
+            mask = tf.image.resize(mask, self.size, method="nearest")
+        return mask
 
     def tensors(self, index: tf.Tensor) -> tf.Tensor | tuple[tf.Tensor, tf.Tensor]:
         if self.with_masks:

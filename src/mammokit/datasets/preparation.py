@@ -82,6 +82,8 @@ def prepare(
     *,
     intensity: Intensity = "bits",
     fit: str = "pad",
+    inversion: str = "detect",
+    blank: bool = True,
     with_masks: bool = True,
     workers: int | None = None,
     engine: str = "processes",
@@ -102,10 +104,12 @@ def prepare(
         The prepared dataset's folder.
     image_size
         ``(height, width)`` of the stored images, e.g. ``(1024, 512)``.
-    intensity, fit
-        The recipe: the 0..255 intensity rule (:mod:`mammokit.imaging.intensity`) and how the
-        breast crop reaches ``image_size`` (``"pad"``: aspect kept; ``"stretch"``); the side
-        flip and breast crop are the standard ones.
+    intensity, fit, inversion, blank
+        The recipe: the 0..255 intensity rule (:mod:`mammokit.imaging.intensity`), how the
+        breast crop reaches ``image_size`` (``"pad"``: aspect kept; ``"stretch"``), whether an
+        image in negative is brought to normal polarity (``"detect"``) and whether what is
+        not breast inside the crop is set to the background level; the side flip and breast
+        crop are the standard ones (:class:`~mammokit.imaging.InputSpec`).
     with_masks
         Also store each image's merged lesion mask, placed like its image.
     workers
@@ -135,7 +139,9 @@ def prepare(
         raise MammokitError(f"engine must be one of {ENGINES}, got {engine!r}")
     if workers is not None and workers < 1:
         raise MammokitError(f"workers must be >= 1, got {workers}")
-    spec = InputSpec(image_size, 1, intensity, standard_preprocess, fit=fit)
+    spec = InputSpec(
+        image_size, 1, intensity, standard_preprocess, fit=fit, inversion=inversion, blank=blank
+    )
     records = source if isinstance(source, pd.DataFrame) else load_records(source, variant, labels)
     check_records(records)
     if is_prepared_table(records):
@@ -213,8 +219,11 @@ def _run_processes(jobs: list[dict], spec: InputSpec, workers: int | None, _clie
     if workers == 1:
         yield from (prepare_one(job, spec) for job in jobs)
         return
+    # chunks small enough that every worker gets its share of a short list (an image takes
+    # a few hundred ms, a chunk's round trip well under one)
+    chunk = max(1, min(16, len(jobs) // (workers * 8)))
     with ProcessPoolExecutor(workers) as pool:
-        yield from pool.map(prepare_one, jobs, [spec] * len(jobs), chunksize=4)
+        yield from pool.map(prepare_one, jobs, [spec] * len(jobs), chunksize=chunk)
 
 
 def _run_dask(jobs: list[dict], spec: InputSpec, workers: int | None, client) -> Iterator:

@@ -30,7 +30,7 @@ from mammokit.errors import (
 from mammokit.export.sidecar import SIDECAR_SUFFIX, read_serving_config, view_shape
 from mammokit.imaging.example import ExampleReader, InputSpec
 from mammokit.metrics.levels import aggregate_predictions
-from mammokit.model_info import ModelInfo, info_of
+from mammokit.model_info import BEFORE_RECORDED, ModelInfo, info_of
 from mammokit.models.saving import load_model
 from mammokit.progress import progress_bar
 from mammokit.records import with_classes
@@ -170,7 +170,7 @@ class Predictor:
     def _recorded_info(self, config: dict, outputs: int) -> ModelInfo:
         if "class_names" in config:
             return ModelInfo.from_dict(config)
-        info = ModelInfo.default(outputs)
+        info = ModelInfo.default(outputs).replace(**BEFORE_RECORDED)
         warnings.warn(
             f"{self.path} has no mammokit sidecar ({self.path.name}{SIDECAR_SUFFIX}) naming its "
             f"classes: assuming {list(info.class_names)}, standard preprocessing and the "

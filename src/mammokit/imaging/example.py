@@ -25,6 +25,7 @@ Examples
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, replace
@@ -35,9 +36,9 @@ import pandas as pd
 
 from mammokit.errors import ImageReadError, MammokitError, ModelConfigError
 from mammokit.imaging.geometry import Placement, fit_to_size
-from mammokit.imaging.intensity import Intensity, check_intensity, read_scaled
+from mammokit.imaging.intensity import Intensity, check_intensity, check_inversion, read_scaled
 from mammokit.imaging.io import read_image
-from mammokit.imaging.preprocess import crop_breast, flip_to_left, guess_side
+from mammokit.imaging.preprocess import crop_breast, flip_to_left, side_guess
 from mammokit.model_info import FITS, ModelInfo, info_of
 from mammokit.views import check_views, side_from_name, views_level
 
@@ -47,15 +48,19 @@ __all__ = [
     "ExampleReader",
     "InputSpec",
     "Preprocess",
+    "decided_side",
     "from_stored",
     "load_example",
     "place_example",
     "prepare_example",
     "preprocess_name",
     "resolve_preprocess",
+    "side_survey",
     "standard_preprocess",
     "to_stored",
 ]
+
+logger = logging.getLogger("mammokit")
 
 #: A crop ``(y0, y1, x0, x1)`` in the flipped image.
 Box = tuple[int, int, int, int]
@@ -65,10 +70,14 @@ Box = tuple[int, int, int, int]
 Preprocess = Callable[[np.ndarray, str], tuple[np.ndarray, Box | None]]
 
 
-def standard_preprocess(image: np.ndarray, side: str) -> tuple[np.ndarray, Box]:
+def standard_preprocess(
+    image: np.ndarray, side: str, blank: bool = False
+) -> tuple[np.ndarray, Box]:
     """Mirror to the left (:func:`flip_to_left`) and crop to the breast (:func:`crop_breast`).
 
-    Returns the crop and its box in the flipped image, so masks can follow.
+    Returns the crop and its box in the flipped image, so masks can follow. With ``blank``,
+    what is not breast inside the crop (labels, markers, a film edge's glow) is set to the
+    background level (:func:`crop_breast`'s ``blank``), as :class:`InputSpec` does by default.
 
     Examples
     --------
@@ -79,7 +88,7 @@ def standard_preprocess(image: np.ndarray, side: str) -> tuple[np.ndarray, Box]:
     ((32, 26), (9, 41, 0, 26))
     """
     flipped = flip_to_left(image, side)
-    crop, box = crop_breast(flipped, return_box=True)
+    crop, box = crop_breast(flipped, return_box=True, blank=blank)
     return crop, box
 
 
@@ -132,6 +141,8 @@ def load_example(
     intensity: Intensity = "bits",
     bits_stored: float | None = None,
     fit: str = "stretch",
+    inversion: str = "detect",
+    blank: bool = False,
 ) -> tuple[np.ndarray, np.ndarray]:
     """Read, scale, preprocess and resize one image (and its merged lesion mask) for a model.
 
@@ -152,6 +163,12 @@ def load_example(
     fit
         ``"stretch"`` to ``image_size``, or ``"pad"``: keep the aspect ratio
         (:mod:`mammokit.imaging.geometry`).
+    inversion
+        ``"detect"``: an image in negative is read in normal polarity
+        (:mod:`mammokit.imaging.polarity`); ``"off"``: values as stored.
+    blank
+        With the standard preprocessing, set what is not breast inside the crop to the
+        background level (:func:`standard_preprocess`).
 
     Returns
     -------
@@ -173,10 +190,11 @@ def load_example(
         intensity=intensity,
         bits_stored=bits_stored,
         min_size=None if mask_paths else tuple(image_size),
+        inversion=inversion,
     )
     mask = _merged_mask(mask_paths, image.shape) if mask_paths else None
-    resized, resized_mask, _, _ = place_example(image, side, image_size, preprocess, mask, fit)
-    return resized, resized_mask
+    placed = place_example(image, side, image_size, preprocess, mask, fit, blank)
+    return placed[0], placed[1]
 
 
 def prepare_example(
@@ -186,6 +204,7 @@ def prepare_example(
     preprocess: Preprocess | None = standard_preprocess,
     mask: np.ndarray | None = None,
     fit: str = "stretch",
+    blank: bool = False,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """Preprocess and resize an image already on the 0..255 scale, and its mask, for a model.
 
@@ -195,8 +214,9 @@ def prepare_example(
     the input came from.
 
     With ``preprocess`` and an unknown ``side`` (``""``), the side is guessed once from the
-    image (:func:`~mammokit.imaging.preprocess.guess_side`) and both the image and the mask
-    are flipped by that guess, so the mask always stays on its lesion.
+    image (:func:`decided_side`) and both the image and the mask are flipped by that guess,
+    so the mask always stays on its lesion; an image whose side cannot be decided is left
+    unmirrored, with a warning.
 
     Returns
     -------
@@ -212,7 +232,7 @@ def prepare_example(
     >>> model_input.shape, full.shape, float(mask.max())
     ((16, 16), (32, 26), 0.0)
     """
-    return place_example(image, side, image_size, preprocess, mask, fit)[:3]
+    return place_example(image, side, image_size, preprocess, mask, fit, blank)[:3]
 
 
 def place_example(
@@ -222,10 +242,12 @@ def place_example(
     preprocess: Preprocess | None = standard_preprocess,
     mask: np.ndarray | None = None,
     fit: str = "stretch",
+    blank: bool = False,
 ) -> tuple[np.ndarray, np.ndarray, np.ndarray, Placement | None]:
     """:func:`prepare_example`, and the :class:`~mammokit.imaging.geometry.Placement` that maps
     the input back to ``image``'s pixels (``None`` for a custom preprocessing, whose flip and
-    crop are its own).
+    crop are its own). ``blank`` is :func:`standard_preprocess`'s, for the standard
+    preprocessing only.
 
     Examples
     --------
@@ -237,9 +259,12 @@ def place_example(
     """
     original, flipped, box = tuple(image.shape[:2]), False, None
     if preprocess is not None:
-        side = side or guess_side(image)
+        side = side or decided_side(image)
         flipped = side == "RIGHT"
-        image, box = preprocess(image, side)
+        if blank and preprocess is standard_preprocess:
+            image, box = standard_preprocess(image, side, blank=True)
+        else:
+            image, box = preprocess(image, side)
         if mask is not None:
             mask = flip_to_left(mask, side)
             if box is not None:
@@ -253,6 +278,30 @@ def place_example(
         return resized, np.zeros(tuple(image_size), np.float32), image, placement
     mask, _ = fit_to_size(mask.astype(np.float32), image_size, fit, cv2.INTER_NEAREST_EXACT)
     return resized, mask, image, placement
+
+
+def decided_side(image: np.ndarray, name: str = "an image") -> str:
+    """The side to mirror an image of unknown side by: :func:`side_guess`'s when decided;
+    otherwise ``"LEFT"`` (left as it is) and a warning naming ``name``, the guess and why.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> img = np.zeros((40, 60), np.uint8); img[5:35, 30:] = 200   # chest wall on the right
+    >>> decided_side(img)
+    'RIGHT'
+    """
+    guess = side_guess(image)
+    if guess.decided:
+        return guess.side
+    logger.warning(
+        "%s: side unknown and undecided (%s by %.2f, cues %s): not mirrored",
+        name,
+        guess.side,
+        guess.confidence,
+        guess.cues,
+    )
+    return "LEFT"
 
 
 def _merged_mask(mask_paths: tuple[str, ...], shape: tuple[int, int]) -> np.ndarray:
@@ -307,6 +356,13 @@ class InputSpec:
     fit
         How the crop reaches ``size``: ``"stretch"`` (default, as every model before 0.2) or
         ``"pad"`` (aspect ratio kept, the rest background: :mod:`mammokit.imaging.geometry`).
+    inversion
+        ``"detect"`` (default): an image in negative (bright background) is read in normal
+        polarity (:mod:`mammokit.imaging.polarity`); ``"off"``: values as stored.
+    blank
+        Set what is not breast inside the crop (labels, markers, a film edge's glow) to the
+        background level (default ``True``). A step of the standard preprocessing: with
+        another one (or none) it is ``False``.
 
     Every input is on the 0..255 scale in steps of 1/257: the recipe ends by storing the image
     at 16 bits (:data:`STORED_SCALE`), so an image read here, one cached by the pipeline and one
@@ -325,6 +381,8 @@ class InputSpec:
     preprocess: Preprocess | None = standard_preprocess
     views: tuple[str, ...] | None = None
     fit: str = "stretch"
+    inversion: str = "detect"
+    blank: bool = True
 
     def __post_init__(self) -> None:
         size = tuple(int(side) for side in self.size)
@@ -340,6 +398,11 @@ class InputSpec:
             object.__setattr__(self, "views", check_views(self.views))
         if self.fit not in FITS:
             raise MammokitError(f"fit must be one of {FITS}, got {self.fit!r}")
+        check_inversion(self.inversion)
+        if not isinstance(self.blank, bool | np.bool_):
+            raise MammokitError(f"blank must be True or False, got {self.blank!r}")
+        standard = self.preprocess is standard_preprocess
+        object.__setattr__(self, "blank", bool(self.blank) and standard)
 
     @classmethod
     def of(cls, model: object, custom_preprocess: Preprocess | None = None) -> InputSpec:
@@ -380,6 +443,8 @@ class InputSpec:
             resolve_preprocess(info.preprocess, custom_preprocess),
             info.views,
             info.fit,
+            info.inversion,
+            info.blank,
         )
 
     @property
@@ -414,6 +479,8 @@ class InputSpec:
             labels=labels,
             views=self.views,
             fit=self.fit,
+            inversion=self.inversion,
+            blank=self.blank,
         )
 
     def read(
@@ -453,10 +520,13 @@ class InputSpec:
             intensity=self.intensity,
             bits_stored=bits_stored,
             min_size=None if mask_paths else self.size,
+            inversion=self.inversion,
         )
         mask = _merged_mask(mask_paths, image.shape) if mask_paths else None
+        if self.preprocess is not None and not side:
+            side = decided_side(image, str(path))
         resized, mask, _, placement = place_example(
-            image, side, self.size, self.preprocess, mask, self.fit
+            image, side, self.size, self.preprocess, mask, self.fit, self.blank
         )
         return resized, mask, placement
 
@@ -465,9 +535,11 @@ class InputSpec:
     ) -> tuple[np.ndarray, np.ndarray]:
         """One file as the model's ``(H, W)`` input and as the full-size preprocessed image
         a figure shows, read once. ``side`` defaults to the file name's."""
-        scaled, _ = read_scaled(path, intensity=self.intensity)
+        scaled, _ = read_scaled(path, intensity=self.intensity, inversion=self.inversion)
         side = side_from_name(path) if side is None else side
-        image, _, shown = prepare_example(scaled, side, self.size, self.preprocess, fit=self.fit)
+        image, _, shown = prepare_example(
+            scaled, side, self.size, self.preprocess, fit=self.fit, blank=self.blank
+        )
         return from_stored(to_stored(image)), shown
 
     def to_input(self, images: Sequence[np.ndarray]) -> np.ndarray:
@@ -572,3 +644,65 @@ class ExampleReader:
         """:meth:`read_views` as stored (``uint16``)."""
         empty = np.zeros(self.spec.size, np.uint16)
         return [self.read_stored(row)[0] if row >= 0 else empty for row in rows]
+
+
+def side_survey(
+    records: pd.DataFrame | Sequence[str | os.PathLike],
+    intensity: Intensity = "bits",
+    inversion: str = "detect",
+) -> pd.DataFrame:
+    """How each image's side is (or would be) guessed: one row per image.
+
+    Run it on the images of unknown side to see which ones the pipeline will leave
+    unmirrored, and on images of known side to check the guess on a dataset. Decodes every
+    image, so survey a sample of a large dataset.
+
+    Parameters
+    ----------
+    records
+        A records table (``image_path``; ``side`` and ``bits_stored`` where present) or paths.
+    intensity, inversion
+        How the pixels are read (:func:`~mammokit.imaging.intensity.read_scaled`).
+
+    Returns
+    -------
+    pandas.DataFrame
+        ``image_path``, ``side`` (recorded, ``""`` when unknown), ``guess``, ``confidence``,
+        ``decided``, ``cues`` and ``agrees`` (the guess equals the recorded side; ``None``
+        when it is unknown).
+
+    Examples
+    --------
+    >>> import tempfile, os, cv2, numpy as np
+    >>> path = os.path.join(tempfile.mkdtemp(), "x.png")
+    >>> img = np.zeros((80, 60), np.uint8); img[10:70, 30:] = 200   # chest wall on the right
+    >>> _ = cv2.imwrite(path, img)
+    >>> side_survey([path])[["side", "guess", "decided", "agrees"]].values.tolist()
+    [['', 'RIGHT', True, None]]
+    """
+    if isinstance(records, pd.DataFrame):
+        paths = records["image_path"].astype(str).tolist()
+        sides = records["side"].fillna("").astype(str) if "side" in records else [""] * len(paths)
+        bits = records["bits_stored"] if "bits_stored" in records else [None] * len(paths)
+    else:
+        paths = [str(path) for path in records]
+        sides, bits = [""] * len(paths), [None] * len(paths)
+    rows = []
+    for path, side, bits_stored in zip(paths, sides, bits, strict=True):
+        image, _ = read_scaled(
+            path, intensity=intensity, bits_stored=bits_stored, inversion=inversion
+        )
+        guess = side_guess(image)
+        rows.append(
+            {
+                "image_path": path,
+                "side": side,
+                "guess": guess.side,
+                "confidence": guess.confidence,
+                "decided": guess.decided,
+                "cues": guess.cues,
+                "agrees": (guess.side == side) if side else None,
+            }
+        )
+    columns = ["image_path", "side", "guess", "confidence", "decided", "cues", "agrees"]
+    return pd.DataFrame(rows, columns=columns)

@@ -42,19 +42,22 @@ from __future__ import annotations
 
 import os
 from collections.abc import Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 import numpy as np
 import pandas as pd
 
 from mammokit.errors import MammokitError
 from mammokit.imaging.io import read_image_and_format, significant_bits
+from mammokit.imaging.polarity import Polarity, detect_inversion
 from mammokit.imaging.preprocess import breast_mask
 
 __all__ = [
     "INTENSITY_RULES",
+    "INVERSION_OPTIONS",
     "IntensityScale",
     "check_intensity",
+    "check_inversion",
     "intensity_scale",
     "intensity_survey",
     "read_scaled",
@@ -63,10 +66,24 @@ __all__ = [
 
 #: The rules :func:`intensity_scale` applies, in order.
 INTENSITY_RULES = ("8-bit", "dicom", "sbit", "records", "content", "window")
+#: The ``inversion`` options: detect an image in negative, or take values as they are.
+INVERSION_OPTIONS = ("detect", "off")
 #: Breast percentiles of ``intensity="window"``.
 DEFAULT_WINDOW = (0.5, 99.5)
 
 Intensity = str | tuple[float, float]
+
+_SURVEY_COLUMNS = [
+    "image_path",
+    "rule",
+    "bits",
+    "low",
+    "high",
+    "note",
+    "polarity",
+    "polarity_confidence",
+    "inverted",
+]
 
 
 @dataclass(frozen=True)
@@ -90,19 +107,26 @@ class IntensityScale:
     high: float
     bits: int | None = None
     note: str = ""
+    inverted: bool = False
 
     def apply(self, image: np.ndarray) -> np.ndarray:
-        """``image`` as float32 on the 0..255 scale, clipped to it.
+        """``image`` as float32 on the 0..255 scale, clipped to it (``low`` becomes 255 and
+        ``high`` 0 for an inverted image).
 
         Examples
         --------
         >>> import numpy as np
         >>> IntensityScale("content", 0, 1023, 10).apply(np.array([512], np.uint16)).round(1)
         array([127.6], dtype=float32)
+        >>> IntensityScale("8-bit", 0, 255, 8, inverted=True).apply(np.array([200], np.uint8))
+        array([55.], dtype=float32)
         """
         span = max(float(self.high) - float(self.low), 1e-6)
         scaled = (np.asarray(image, np.float32) - np.float32(self.low)) * np.float32(255.0 / span)
-        return np.clip(scaled, 0.0, 255.0, out=scaled)
+        scaled = np.clip(scaled, 0.0, 255.0, out=scaled)
+        if self.inverted:
+            np.subtract(np.float32(255.0), scaled, out=scaled)
+        return scaled
 
 
 def intensity_scale(
@@ -112,6 +136,7 @@ def intensity_scale(
     source: str | None = None,
     declared_bits: int | None = None,
     bits_stored: float | None = None,
+    inversion: str = "detect",
 ) -> IntensityScale:
     """Decide which stored values of ``image`` become 0 and 255 (see the module's rules).
 
@@ -128,6 +153,10 @@ def intensity_scale(
         The file's own statement of significant bits (a PNG's ``sBIT``), if any.
     bits_stored
         The records' ``bits_stored`` for this image, if known (``NaN`` counts as unknown).
+    inversion
+        ``"detect"`` (default): an image in negative (bright background, dark breast,
+        :func:`~mammokit.imaging.polarity.detect_inversion`) gets an inverted scale, so it
+        reaches the model in normal polarity; ``"off"``: values are taken as they are.
 
     Returns
     -------
@@ -147,10 +176,50 @@ def intensity_scale(
     if image.dtype not in (np.uint8, np.uint16):
         raise MammokitError(f"intensity_scale takes uint8 or uint16 images, got {image.dtype}")
     percentiles = check_intensity(intensity)
+    polarity = detect_inversion(image) if check_inversion(inversion) == "detect" else None
+    return _decided_scale(image, percentiles, source, declared_bits, bits_stored, polarity)
+
+
+def _decided_scale(
+    image: np.ndarray,
+    percentiles: tuple[float, float] | None,
+    source: str | None,
+    declared_bits: int | None,
+    bits_stored: float | None,
+    polarity: Polarity | None,
+) -> IntensityScale:
+    """:func:`intensity_scale` once its options are checked and the polarity is known."""
+    inverted = polarity is not None and polarity.inverted
+    scale = None
     if percentiles is not None:
-        window = _window(image, percentiles)
-        if window is not None:
-            return window
+        scale = _window(image, percentiles, inverted)
+    scale = scale or _bit_depth_scale(image, source, declared_bits, bits_stored)
+    if not inverted:
+        return scale
+    found = (
+        f"inverted grey levels: bright background on {polarity.bright_background:.0%} of the "
+        f"image, dark on {polarity.dark_background:.0%}"
+    )
+    return replace(scale, inverted=True, note="; ".join(n for n in (scale.note, found) if n))
+
+
+def check_inversion(inversion: str) -> str:
+    """Validate an ``inversion`` option (``"detect"`` or ``"off"``) and return it.
+
+    Examples
+    --------
+    >>> check_inversion("off")
+    'off'
+    """
+    if inversion not in INVERSION_OPTIONS:
+        raise MammokitError(f"inversion must be one of {INVERSION_OPTIONS}, got {inversion!r}")
+    return inversion
+
+
+def _bit_depth_scale(
+    image: np.ndarray, source: str | None, declared_bits: int | None, bits_stored: float | None
+) -> IntensityScale:
+    """The bit-depth rules of the module, in order."""
     if image.dtype == np.uint8:
         return IntensityScale("8-bit", 0.0, 255.0, 8)
     if source == "dicom":
@@ -193,8 +262,17 @@ def check_intensity(intensity: Intensity) -> tuple[float, float] | None:
     return percentiles
 
 
-def _window(image: np.ndarray, percentiles: tuple[float, float]) -> IntensityScale | None:
-    tissue = image[breast_mask(image)]
+def _window(
+    image: np.ndarray, percentiles: tuple[float, float], inverted: bool
+) -> IntensityScale | None:
+    """The breast's percentiles as the range; for an image in negative, the breast is found
+    in the mirrored image and the percentiles are mirrored too (its bright end is low)."""
+    if inverted:
+        mirrored = ((1 << significant_bits(image)) - 1 - image.astype(np.int64)).astype(image.dtype)
+        tissue = image[breast_mask(mirrored)]
+        percentiles = (100 - percentiles[1], 100 - percentiles[0])
+    else:
+        tissue = image[breast_mask(image)]
     low, high = (float(v) for v in np.percentile(tissue, percentiles))
     if high <= low:  # a flat breast: keep the bit-depth rules
         return None
@@ -207,6 +285,7 @@ def read_scaled(
     intensity: Intensity = "bits",
     bits_stored: float | None = None,
     min_size: tuple[int, int] | None = None,
+    inversion: str = "detect",
 ) -> tuple[np.ndarray, IntensityScale]:
     """Read an image file onto the 0..255 model scale, and say which rule put it there.
 
@@ -214,8 +293,8 @@ def read_scaled(
     ----------
     path
         Any file :func:`mammokit.imaging.io.read_image` reads.
-    intensity, bits_stored
-        As for :func:`intensity_scale`.
+    intensity, bits_stored, inversion
+        As for :func:`intensity_scale`: an image in negative comes back in normal polarity.
     min_size
         As for :func:`mammokit.imaging.io.read_image`.
 
@@ -235,15 +314,23 @@ def read_scaled(
     """
     image, source, declared = read_image_and_format(path, min_size=min_size)
     scale = intensity_scale(
-        image, intensity=intensity, source=source, declared_bits=declared, bits_stored=bits_stored
+        image,
+        intensity=intensity,
+        source=source,
+        declared_bits=declared,
+        bits_stored=bits_stored,
+        inversion=inversion,
     )
     return scale.apply(image), scale
 
 
 def intensity_survey(
-    paths: Iterable[str | os.PathLike] | pd.DataFrame, intensity: Intensity = "bits"
+    paths: Iterable[str | os.PathLike] | pd.DataFrame,
+    intensity: Intensity = "bits",
+    inversion: str = "detect",
 ) -> pd.DataFrame:
-    """Which intensity rule each image gets: one row per image, to spot a mixed dataset.
+    """Which intensity rule each image gets, and whether it is in negative: one row per
+    image, to spot a mixed dataset.
 
     Decodes every image, so survey a sample of a large dataset.
 
@@ -251,13 +338,15 @@ def intensity_survey(
     ----------
     paths
         Image paths, or a records table (its ``image_path`` and, if present, ``bits_stored``).
-    intensity
+    intensity, inversion
         As for :func:`intensity_scale`.
 
     Returns
     -------
     pandas.DataFrame
-        ``image_path``, ``rule``, ``bits``, ``low``, ``high``, ``note``.
+        ``image_path``, ``rule``, ``bits``, ``low``, ``high``, ``note``, and the polarity
+        decision: ``polarity`` (``"normal"``, ``"inverted"``, ``"undecided"``, or ``"off"``
+        without detection), ``polarity_confidence`` (0..1) and ``inverted``.
 
     Examples
     --------
@@ -266,17 +355,20 @@ def intensity_survey(
     >>> _ = cv2.imwrite(os.path.join(folder, "a.png"), np.full((4, 4), 4000, np.uint16))
     >>> _ = cv2.imwrite(os.path.join(folder, "b.png"), np.full((4, 4), 200, np.uint8))
     >>> survey = intensity_survey(sorted(os.path.join(folder, n) for n in os.listdir(folder)))
-    >>> survey[["rule", "bits"]].values.tolist()
-    [['content', 12], ['8-bit', 8]]
+    >>> survey[["rule", "bits", "polarity"]].values.tolist()
+    [['content', 12, 'undecided'], ['8-bit', 8, 'undecided']]
     """
     if isinstance(paths, pd.DataFrame):
         bits = paths["bits_stored"] if "bits_stored" in paths else [None] * len(paths)
         pairs = list(zip(paths["image_path"], bits, strict=True))
     else:
         pairs = [(path, None) for path in paths]
+    percentiles, _ = check_intensity(intensity), check_inversion(inversion)
     rows = []
     for path, bits_stored in pairs:
-        _, scale = read_scaled(path, intensity=intensity, bits_stored=bits_stored)
+        image, source, declared = read_image_and_format(path)
+        polarity = detect_inversion(image) if inversion == "detect" else None
+        scale = _decided_scale(image, percentiles, source, declared, bits_stored, polarity)
         rows.append(
             {
                 "image_path": str(path),
@@ -285,6 +377,9 @@ def intensity_survey(
                 "low": scale.low,
                 "high": scale.high,
                 "note": scale.note,
+                "polarity": polarity.decision if polarity else "off",
+                "polarity_confidence": polarity.confidence if polarity else float("nan"),
+                "inverted": bool(polarity and polarity.inverted),
             }
         )
-    return pd.DataFrame(rows, columns=["image_path", "rule", "bits", "low", "high", "note"])
+    return pd.DataFrame(rows, columns=_SURVEY_COLUMNS)

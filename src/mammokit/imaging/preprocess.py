@@ -15,6 +15,8 @@ Examples
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+
 import cv2
 import numpy as np
 
@@ -22,13 +24,16 @@ from mammokit.errors import PreprocessError
 from mammokit.imaging.io import significant_bits
 
 __all__ = [
+    "MIN_SIDE_CONFIDENCE",
     "PreprocessError",
+    "SideGuess",
     "breast_mask",
     "clahe",
     "crop_breast",
     "flip_to_left",
     "guess_side",
     "remove_pectoral",
+    "side_guess",
 ]
 
 
@@ -106,6 +111,16 @@ def breast_mask(image: np.ndarray) -> np.ndarray:
     """
     _check(image)
     height, width = image.shape
+    _, breast = _segment(image)
+    if breast.shape != (height, width):
+        breast = cv2.resize(breast, (width, height), interpolation=cv2.INTER_NEAREST)
+    return breast.astype(bool)
+
+
+def _segment(image: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`breast_mask` on a copy at most :data:`_WORK_SIZE` long: the tissue above the
+    background level and the breast, both ``uint8`` 0/1 at that size."""
+    height, width = image.shape
     factor = max(1.0, max(height, width) / _WORK_SIZE)
     small_size = (max(1, round(width / factor)), max(1, round(height / factor)))
     work = image.astype(np.float32)
@@ -124,7 +139,7 @@ def breast_mask(image: np.ndarray) -> np.ndarray:
     )
     count, labels, stats, _ = cv2.connectedComponentsWithStats(opened, connectivity=8)
     if count <= 1:
-        return np.ones(image.shape, bool)
+        return binary, np.ones(binary.shape, np.uint8)
     largest = (labels == 1 + int(np.argmax(stats[1:, cv2.CC_STAT_AREA]))).astype(np.uint8)
     # the opening also shaved the breast's thin parts (nipple, skin fold): take back the
     # tissue within half a kernel width that is connected to the breast (letters are not)
@@ -133,9 +148,44 @@ def breast_mask(image: np.ndarray) -> np.ndarray:
     _, parts = cv2.connectedComponents(near, connectivity=8)
     seed = np.unravel_index(int(np.argmax(largest)), largest.shape)  # the breast is connected,
     breast = (parts == parts[seed]).astype(np.uint8)  # so one of its pixels names its part
-    if factor > 1:
-        breast = cv2.resize(breast, (width, height), interpolation=cv2.INTER_NEAREST)
-    return breast.astype(bool)
+    return binary, _without_edge_strips(breast)
+
+
+#: A strip along the chest-wall edge beyond the breast (the glow of a scanned film's edge) is
+#: narrower than this share of the breast's widest row ...
+_STRIP_WIDTH = 0.3
+#: ... and runs, nearly as wide all along, over at least this share of the mask's rows.
+_STRIP_LENGTH = 0.04
+#: The breast's tip runs inside the strip for a while before it widens: this share of the
+#: mask's rows next to the breast is kept.
+_TIP = 0.03
+
+
+def _without_edge_strips(breast: np.ndarray) -> np.ndarray:
+    """``breast`` without the strips that run along the chest-wall edge above or below it.
+
+    A scanned film's edge often glows: a band a few percent of the image wide along the
+    chest-wall side, attached to the breast and as long as the film, which would stretch the
+    crop to the film's full height. Rows at the top and bottom of the mask whose width stays
+    near the width of the end rows (a long run of a narrow, even band) are taken out, but for
+    the :data:`_TIP` next to the breast, where its tip runs inside the band; the tip of a
+    breast without a band widens at once and is kept whole.
+    """
+    widths = breast.sum(axis=1).astype(np.float64)
+    rows = np.flatnonzero(widths)
+    if rows.size < 10:
+        return breast
+    widest, length = float(widths.max()), rows[-1] + 1 - rows[0]
+    ends = max(3, round(_STRIP_LENGTH * length / 2))
+    for order in (rows, rows[::-1]):  # from the top, then from the bottom
+        strip = float(np.median(widths[order[:ends]]))
+        if strip >= _STRIP_WIDTH * widest:
+            continue
+        beyond = np.flatnonzero(widths[order] > 1.1 * strip + 2)
+        run = int(beyond[0]) if beyond.size else 0
+        if run >= _STRIP_LENGTH * length:
+            breast[order[: max(0, run - round(_TIP * length))]] = 0
+    return breast
 
 
 def _background_threshold(work: np.ndarray) -> float:
@@ -168,13 +218,16 @@ def _background_threshold(work: np.ndarray) -> float:
 
 
 def crop_breast(
-    image: np.ndarray, return_box: bool = False, margin: float = 0.02
+    image: np.ndarray, return_box: bool = False, margin: float = 0.02, blank: bool = False
 ) -> np.ndarray | tuple[np.ndarray, tuple[int, int, int, int]]:
     """Crop an image to the breast (:func:`breast_mask`) with a small background margin.
 
     The whole breast stays in the crop, skin line, nipple and fatty tissue included, on
     scanned film and on digital mammograms alike; film labels, scanner strips and film edges
-    that are not attached to the breast stay out.
+    that are not attached to the breast stay out, and so does the glow strip along a film's
+    chest-wall edge above and below the breast. With ``blank``, whatever of them still lies
+    inside the crop (a label beside the nipple, a marker, the glow) is set to the background
+    level, so that it never reaches a model in full contrast.
 
     Parameters
     ----------
@@ -185,6 +238,9 @@ def crop_breast(
     margin
         Background kept around the breast's bounding box on each side, as a share of the box's
         height (top and bottom) and width (left and right); clipped at the image border.
+    blank
+        Set the crop's pixels outside the breast (:func:`breast_mask`, widened by 0.5% of the
+        image's long side so the skin line is never touched) to the background's median.
 
     Returns
     -------
@@ -200,6 +256,10 @@ def crop_breast(
     ((30, 25), (10, 40, 0, 25))
     >>> crop_breast(img, return_box=True)[1]      # 2% of the box on each side, rounded up
     (9, 41, 0, 26)
+    >>> img[12:14, 20:24] = 0; img[20:22, 30:33] = 65535  # a dark spot inside, a marker beside
+    >>> crop = crop_breast(img, blank=True, margin=0.3)
+    >>> int(crop[12, 20]), int(crop.max())        # inside the breast kept; the marker blanked
+    (0, 30000)
     """
     if margin < 0:
         raise PreprocessError(f"margin must be >= 0, got {margin}")
@@ -216,7 +276,29 @@ def crop_breast(
         min(width, int(cols[-1]) + 1 + pad_x),
     )
     crop = image[box[0] : box[1], box[2] : box[3]]
+    if blank:
+        inside = mask[box[0] : box[1], box[2] : box[3]]
+        crop = _blanked(crop, inside, _background_level(image, mask))
     return (crop, box) if return_box else crop
+
+
+def _background_level(image: np.ndarray, mask: np.ndarray) -> float:
+    """The median of the pixels outside the breast (a sample of them), or the minimum."""
+    step = max(1, max(image.shape) // 512)
+    outside = image[::step, ::step][~mask[::step, ::step]]
+    return float(np.median(outside)) if outside.size else float(image.min())
+
+
+def _blanked(crop: np.ndarray, mask: np.ndarray, level: float) -> np.ndarray:
+    """``crop`` with the pixels outside ``mask`` (widened a little) set to ``level``."""
+    reach = max(1, round(0.005 * max(crop.shape))) * 2 + 1
+    kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (reach, reach))
+    keep = cv2.dilate(mask.astype(np.uint8), kernel).astype(bool)
+    if keep.all():
+        return crop
+    blanked = crop.copy()
+    blanked[~keep] = np.asarray(level).astype(crop.dtype)
+    return blanked
 
 
 def flip_to_left(image: np.ndarray, side: str | None = None) -> np.ndarray:
@@ -247,13 +329,118 @@ def flip_to_left(image: np.ndarray, side: str | None = None) -> np.ndarray:
     return np.ascontiguousarray(image[:, ::-1]) if side == "RIGHT" else image
 
 
+#: A side guess whose confidence (0..1) is below this is undecided.
+MIN_SIDE_CONFIDENCE = 0.25
+#: Weight of each cue of :func:`side_guess` (the label is a hint, not always present).
+_SIDE_CUES = {"chest_wall": 1.0, "outline": 1.0, "mass": 1.0, "label": 0.5}
+
+
+@dataclass(frozen=True)
+class SideGuess:
+    """Which side a mammogram shows, as :func:`side_guess` judged it.
+
+    Attributes
+    ----------
+    side
+        ``"LEFT"`` (chest wall on the left image edge) or ``"RIGHT"``: the better guess.
+    confidence
+        0 (the cues cancel out) to 1 (every cue agrees fully).
+    cues
+        Each cue's vote, -1 (right) to 1 (left); a cue that found nothing is absent.
+    """
+
+    side: str
+    confidence: float
+    cues: dict
+
+    @property
+    def decided(self) -> bool:
+        """Whether :attr:`confidence` reaches :data:`MIN_SIDE_CONFIDENCE`."""
+        return self.confidence >= MIN_SIDE_CONFIDENCE
+
+
+def side_guess(image: np.ndarray) -> SideGuess:
+    """Guess which side a mammogram shows from several cues, with a confidence.
+
+    The cues, each a vote from -1 (right) to 1 (left), found on :func:`breast_mask`:
+
+    ``chest_wall``
+        The breast lies against the image edge of its side: rows of breast touching the left
+        against the right edge.
+    ``outline``
+        Where the nipple points: the chest-wall side of the outline is straight (many rows
+        reach the breast's own bounding box there), the nipple side comes to a point (few
+        do), whether or not the breast touches the image edge.
+    ``mass``
+        A breast is thickest at the chest wall: its tissue in the left against the right half
+        of its own width.
+    ``label``
+        Film labels and markers (bright, small, apart from the breast) sit away from the
+        chest wall: on the right half for a left breast. Absent where there is none.
+
+    The confidence is the weighted mean vote's size; under :data:`MIN_SIDE_CONFIDENCE` the
+    guess is undecided (:attr:`SideGuess.decided`), and the pipeline then leaves the image
+    unmirrored and says so.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> img = np.zeros((40, 60), np.uint8); img[5:35, 30:] = 200   # chest wall on the right
+    >>> guess = side_guess(img)
+    >>> guess.side, guess.decided, sorted(guess.cues)
+    ('RIGHT', True, ['chest_wall', 'mass', 'outline'])
+    """
+    _check(image)
+    tissue, breast = _segment(image)
+    width = breast.shape[1]
+    rows = breast.any(axis=1)
+    cues = {"chest_wall": _vote(breast[:, 0].sum(), breast[:, -1].sum())}
+    if rows.any():
+        inside = breast[rows].astype(bool)
+        first = inside.argmax(axis=1)
+        last = width - 1 - inside[:, ::-1].argmax(axis=1)
+        left, right = int(first.min()), int(last.max())
+        reach = max(1, round(0.02 * (right + 1 - left)))
+        cues["outline"] = _vote((first <= left + reach).sum(), (last >= right - reach).sum())
+        columns = breast.sum(axis=0)
+        middle = (left + right + 1) // 2
+        cues["mass"] = _vote(columns[left:middle].sum(), columns[middle : right + 1].sum())
+    cues["label"] = _label_areas(tissue, breast)
+    cues = {name: round(vote, 6) for name, vote in cues.items() if vote is not None}
+    weights = sum(_SIDE_CUES[name] for name in cues)
+    if not weights:  # no breast found: nothing to go by
+        return SideGuess("LEFT", 0.0, {})
+    score = sum(_SIDE_CUES[name] * vote for name, vote in cues.items()) / weights
+    return SideGuess("RIGHT" if score < 0 else "LEFT", round(abs(score), 6), cues)
+
+
+def _vote(left: float, right: float) -> float | None:
+    """-1..1 from two amounts that favour the left and the right; ``None`` when both are 0."""
+    total = float(left) + float(right)
+    return None if total == 0 else (float(left) - float(right)) / total
+
+
+def _label_areas(tissue: np.ndarray, breast: np.ndarray) -> float | None:
+    """The label cue: small bright parts apart from the breast, on the right half (a left
+    breast) against the left half."""
+    apart = tissue & (1 - cv2.dilate(breast, np.ones((5, 5), np.uint8)))
+    count, _, stats, centroids = cv2.connectedComponentsWithStats(apart, connectivity=8)
+    area = breast.size
+    small = [
+        i for i in range(1, count) if 0.0005 * area <= stats[i, cv2.CC_STAT_AREA] <= 0.03 * area
+    ]
+    half = breast.shape[1] / 2
+    right = sum(stats[i, cv2.CC_STAT_AREA] for i in small if centroids[i][0] >= half)
+    left = sum(stats[i, cv2.CC_STAT_AREA] for i in small if centroids[i][0] < half)
+    return _vote(right, left)
+
+
 def guess_side(image: np.ndarray) -> str:
-    """Guess which side a mammogram shows from where its chest wall is.
+    """Guess which side a mammogram shows: :func:`side_guess`'s better guess.
 
     The chest wall lies on the image edge of the breast's side (``"LEFT"``: left edge, the
-    Mini-DDSM convention; ``"RIGHT"``: right edge), so the image half holding more breast
-    (:func:`breast_mask`) gives the side. Used when a record's ``side`` is unknown; a file
-    stored mirrored from that convention gets the opposite answer.
+    Mini-DDSM convention; ``"RIGHT"``: right edge). Used when a record's ``side`` is unknown;
+    a file stored mirrored from that convention gets the opposite answer.
 
     Examples
     --------
@@ -262,10 +449,7 @@ def guess_side(image: np.ndarray) -> str:
     >>> guess_side(img)
     'RIGHT'
     """
-    _check(image)
-    half = image.shape[1] // 2
-    mask = breast_mask(image)
-    return "RIGHT" if mask[:, half:].sum() > mask[:, :half].sum() else "LEFT"
+    return side_guess(image).side
 
 
 def remove_pectoral(image: np.ndarray, fill: float | None = None) -> np.ndarray:

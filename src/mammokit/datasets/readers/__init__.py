@@ -21,6 +21,7 @@ from mammokit.datasets.readers.dicom_folder import read_dicom_folder, read_dicom
 from mammokit.datasets.readers.folder import read_folder
 from mammokit.datasets.readers.inbreast import read_inbreast
 from mammokit.datasets.readers.loading import detect_dataset, load_records
+from mammokit.datasets.readers.mias import read_mias
 from mammokit.datasets.readers.mini_ddsm import read_mini_ddsm
 from mammokit.datasets.readers.prepared import read_prepared
 from mammokit.datasets.readers.rsna_screening import read_rsna_screening
@@ -35,6 +36,7 @@ __all__ = [
     "read_dicom_headers",
     "read_folder",
     "read_inbreast",
+    "read_mias",
     "read_mini_ddsm",
     "read_prepared",
     "read_rsna_screening",

@@ -15,6 +15,7 @@ from mammokit.datasets.readers import (
     cbis_ddsm,
     cmmd,
     inbreast,
+    mias,
     mini_ddsm,
     prepared,
     rsna_screening,
@@ -27,12 +28,22 @@ from mammokit.records import read_records
 __all__ = ["DETECTION_ORDER", "detect_dataset", "load_records"]
 
 #: The readers :func:`detect_dataset` asks, in order: the first whose files are there wins.
-DETECTION_ORDER = (prepared, mini_ddsm, vindr_mammo, rsna_screening, inbreast, cmmd, cbis_ddsm)
+DETECTION_ORDER = (
+    prepared,
+    mini_ddsm,
+    vindr_mammo,
+    rsna_screening,
+    inbreast,
+    mias,
+    cmmd,
+    cbis_ddsm,
+)
 _READERS = {
     prepared.NAME: prepared.read_prepared,
     vindr_mammo.NAME: vindr_mammo.read_vindr_mammo,
     rsna_screening.NAME: rsna_screening.read_rsna_screening,
     inbreast.NAME: inbreast.read_inbreast,
+    mias.NAME: mias.read_mias,
     cmmd.NAME: cmmd.read_cmmd,
     cbis_ddsm.NAME: cbis_ddsm.read_cbis_ddsm,
 }
@@ -48,8 +59,8 @@ def load_records(
     path
         A ``.csv`` records table (see :func:`~mammokit.records.read_records`); a
         download of one of the datasets :func:`detect_dataset` recognises (Mini-DDSM or a
-        ``make_synthetic`` output, CBIS-DDSM, VinDr-Mammo, RSNA, INbreast, CMMD), read by its
-        reader with the defaults; or a folder of class folders
+        ``make_synthetic`` output, CBIS-DDSM, VinDr-Mammo, RSNA, INbreast, mini-MIAS, CMMD),
+        read by its reader with the defaults; or a folder of class folders
         (:func:`~mammokit.datasets.read_folder`).
     variant
         Mini-DDSM variant, ``"jpeg8"`` or ``"png16"``.
@@ -85,7 +96,8 @@ def detect_dataset(path: str | os.PathLike) -> str | None:
 
     ``"mini-ddsm"`` (a variant folder or ``DataWMask.xlsx``), ``"vindr-mammo"``
     (``breast-level_annotations.csv``), ``"rsna-screening"`` (``train.csv`` and
-    ``train_images/``), ``"inbreast"`` (``INbreast.csv`` and ``AllDICOMs/``), ``"cmmd"`` (its
+    ``train_images/``), ``"inbreast"`` (``INbreast.csv`` and ``AllDICOMs/``), ``"mias"``
+    (mini-MIAS: ``Info.txt`` beside ``mdbNNN.pgm`` films), ``"cmmd"`` (its
     clinical spreadsheet, where :func:`~mammokit.datasets.read_cmmd` finds it) or ``"cbis-ddsm"`` (a
     case-description CSV, where :func:`~mammokit.datasets.read_cbis_ddsm` finds them).
 

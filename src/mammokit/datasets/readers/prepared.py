@@ -22,6 +22,7 @@ import pandas as pd
 
 from mammokit.errors import DatasetError
 from mammokit.imaging.example import STORED_SCALE, InputSpec
+from mammokit.model_info import BEFORE_RECORDED
 from mammokit.records import read_records
 
 __all__ = [
@@ -43,6 +44,10 @@ MANIFEST = "mammokit-prepared.json"
 RECORDS = "records.csv"
 
 
+#: The steps of a recipe a prepared dataset must share with the spec that reads it.
+RECIPE_STEPS = ("intensity", "preprocess", "fit", "inversion", "blank")
+
+
 def recipe_of(spec: InputSpec) -> dict:
     """The recipe a prepared dataset records: what :meth:`InputSpec.model_info` would, and size.
 
@@ -56,6 +61,8 @@ def recipe_of(spec: InputSpec) -> dict:
         "intensity": list(spec.intensity) if isinstance(spec.intensity, tuple) else spec.intensity,
         "preprocess": spec.preprocess_name,
         "fit": spec.fit,
+        "inversion": spec.inversion,
+        "blank": spec.blank,
         "storage": f"png16 x {STORED_SCALE:g}",
     }
 
@@ -104,13 +111,14 @@ def read_prepared(path: str | os.PathLike) -> pd.DataFrame:
 
 
 def prepared_recipe(records: pd.DataFrame) -> dict | None:
-    """The recipe of prepared records (their ``prepared_recipe`` column), else ``None``."""
+    """The recipe of prepared records (their ``prepared_recipe`` column), else ``None``;
+    a step the preparing version did not record reads as :data:`BEFORE_RECORDED`."""
     if not is_prepared_table(records) or records.empty:
         return None
     recipes = records["prepared_recipe"].unique()
     if len(recipes) != 1:
         raise DatasetError(f"records mix {len(recipes)} preparations; prepare them as one")
-    return json.loads(recipes[0])
+    return {**BEFORE_RECORDED, **json.loads(recipes[0])}
 
 
 def read_manifest(folder: Path) -> dict | None:
