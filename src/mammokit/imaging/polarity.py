@@ -7,7 +7,7 @@ catches the files that carry no such tag (8- and 16-bit PNG/JPEG exports, mislab
 
 The cue is the background, not the breast: on a mammogram it is a large, flat region at one
 end of the grey scale that touches the image border (the side away from the chest wall and
-the corners). :func:`detect_inversion` measures, on a copy at most 256 pixels long, how much of
+the corners). :func:`detect_inversion` measures, on a copy at most 128 pixels long, how much of
 the image is flat, near an extreme and connected to the border, at the dark end and at the
 bright end. The larger wins when it is clearly larger (:data:`MIN_MARGIN` times the other) and
 covers at least :data:`MIN_BACKGROUND` of the image; anything else is *undecided* and the image
@@ -50,7 +50,7 @@ MIN_MARGIN = 3.0
 #: mammogram).
 MIN_SIZE = 32
 #: The working copy's longest side.
-_WORK_SIZE = 256
+_WORK_SIZE = 128
 #: A pixel is near an extreme within this share of the image's range ...
 _EXTREME = 0.25
 #: ... and flat when the standard deviation of its 5x5 neighbourhood is below this share.
@@ -128,6 +128,9 @@ def detect_inversion(image: np.ndarray) -> Polarity:
     if work.dtype not in (np.uint8, np.uint16, np.float32):
         work = work.astype(np.float32)
     factor = max(1.0, max(work.shape) / _WORK_SIZE)
+    step = int(factor // 8)
+    if step > 1:  # a full-size film: every step-th pixel, then averaged over 8x8 of them
+        work, factor = work[::step, ::step], factor / step
     if factor > 1:  # OpenCV shrinks 8- and 16-bit images as they are, no float copy
         size = (max(1, round(work.shape[1] / factor)), max(1, round(work.shape[0] / factor)))
         work = cv2.resize(work, size, interpolation=cv2.INTER_AREA)
