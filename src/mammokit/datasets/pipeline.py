@@ -516,17 +516,23 @@ def _batched(
     channels: int,
     with_metadata: bool,
 ) -> tf.data.Dataset:
-    """Batch, convert from storage to float, augment, repeat gray to RGB; prefetch."""
+    """Convert from storage to float (image by image, on every thread), batch, augment,
+    repeat gray to RGB; prefetch. Without augmentation the RGB copy is made image by image
+    too, so no stage after batching runs on one thread alone."""
+    # deterministic: elements (and an augmenter's random draws) in order, whatever the threads
+    parallel = {"num_parallel_calls": tf.data.AUTOTUNE, "deterministic": True}
+    rgb_first = channels == 3 and augment is None
+
+    def convert(x: tf.Tensor | tuple | dict) -> tf.Tensor | tuple | dict:
+        x = _from_stored(x)
+        return _each_view(_to_rgb, x) if rgb_first else x
+
+    dataset = dataset.map(lambda x, meta, y: (convert(x), meta, y), **parallel)
     dataset = dataset.batch(batch_size)
-    dataset = dataset.map(lambda x, meta, y: (_from_stored(x), meta, y))
     if augment is not None:
-        dataset = dataset.map(
-            lambda x, meta, y: (_each_view(augment, x), meta, y),
-            num_parallel_calls=tf.data.AUTOTUNE,
-            deterministic=True,  # random draws in batch order, whatever the threads do
-        )
-    if channels == 3:
-        dataset = dataset.map(lambda x, meta, y: (_each_view(_to_rgb, x), meta, y))
+        dataset = dataset.map(lambda x, meta, y: (_each_view(augment, x), meta, y), **parallel)
+    if channels == 3 and not rgb_first:
+        dataset = dataset.map(lambda x, meta, y: (_each_view(_to_rgb, x), meta, y), **parallel)
     if with_metadata:
         dataset = dataset.map(lambda x, meta, y: (_as_dict(x, meta), y))
     else:
@@ -559,7 +565,7 @@ def _column_tensor(records: pd.DataFrame, name: str) -> tf.Tensor:
 
 
 def _from_stored(x: tf.Tensor | tuple | dict) -> tf.Tensor | tuple | dict:
-    """Stored batches on the model's scale: ``uint16`` images / 257, ``uint8`` masks as 0/1."""
+    """Stored images on the model's scale: ``uint16`` images / 257, ``uint8`` masks as 0/1."""
 
     def convert(tensor: tf.Tensor) -> tf.Tensor:
         if tensor.dtype == tf.uint16:

@@ -12,6 +12,7 @@ applied, and the range they allow for ``BitsStored`` becomes 0..65535.
 
 from __future__ import annotations
 
+import io
 import os
 from pathlib import Path
 
@@ -103,9 +104,14 @@ def read_image_and_format(
     (dtype('uint16'), 'png', None)
     """
     path = Path(path)
+    if path.suffix.lower() in DICOM_SUFFIXES:  # pydicom reads the file itself, once
+        _check_path(path)
+        if path.stat().st_size == 0:
+            raise ImageReadError(f"{path}: empty file (0 bytes)")
+        return _read_dicom(path, path), "dicom", None
     data = _read_bytes(path)
-    if path.suffix.lower() in DICOM_SUFFIXES or data[128:132] == b"DICM":
-        return _read_dicom(path), "dicom", None
+    if data[128:132] == b"DICM":
+        return _read_dicom(path, io.BytesIO(data)), "dicom", None
     image = _decode(path, data, min_size)
     if image.ndim == 3:
         code = cv2.COLOR_BGRA2GRAY if image.shape[2] == 4 else cv2.COLOR_BGR2GRAY
@@ -247,10 +253,10 @@ def _jpeg_size(buffer: np.ndarray) -> tuple[int, int]:
     return 0, 0
 
 
-def _read_dicom(path: Path) -> np.ndarray:
+def _read_dicom(path: Path, source: Path | io.BytesIO) -> np.ndarray:
     pydicom = require("pydicom", "dicom")
     try:
-        dataset = pydicom.dcmread(path)
+        dataset = pydicom.dcmread(source)
     except Exception as err:  # pydicom raises many types for malformed files
         raise ImageReadError(f"{path}: not a readable DICOM file ({err})") from err
     if "PixelData" not in dataset:
@@ -276,8 +282,14 @@ def _read_dicom(path: Path) -> np.ndarray:
         raise ImageReadError(f"{path}: cannot apply the DICOM LUT or window ({err})") from err
     if pixels.dtype.kind not in "iu":  # float pixel data (rare): the LUTs on the image itself
         return _scaled_lut_output(pixels, dataset, photometric == "MONOCHROME1")
+    if not offset and len(table) == 65536 and np.array_equal(table, _IDENTITY):
+        return pixels.astype(np.uint16, copy=False)  # 16 bits, no LUT: the table changes nothing
     index = pixels.astype(np.int32) + offset if offset else pixels
     return np.take(table, index, mode="clip")  # a stored value above BitsStored: the top
+
+
+#: The table of a 16-bit image without LUTs, window or inversion.
+_IDENTITY = np.arange(65536, dtype=np.uint16)
 
 
 def _lut_table(dataset, pixels: np.ndarray, invert: bool) -> tuple[np.ndarray, int]:

@@ -110,11 +110,14 @@ def breast_mask(image: np.ndarray) -> np.ndarray:
     (True, True, False)
     """
     _check(image)
-    height, width = image.shape
-    _, breast = _segment(image)
-    if breast.shape != (height, width):
-        breast = cv2.resize(breast, (width, height), interpolation=cv2.INTER_NEAREST)
-    return breast.astype(bool)
+    return _full_size(_segment(image)[1], image.shape)
+
+
+def _full_size(small: np.ndarray, shape: tuple[int, int]) -> np.ndarray:
+    """A working-size 0/1 mask at ``shape`` (nearest neighbour), boolean."""
+    if small.shape != tuple(shape):
+        small = cv2.resize(small, (shape[1], shape[0]), interpolation=cv2.INTER_NEAREST)
+    return small.astype(bool)
 
 
 def _segment(image: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
@@ -123,7 +126,7 @@ def _segment(image: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     height, width = image.shape
     factor = max(1.0, max(height, width) / _WORK_SIZE)
     small_size = (max(1, round(width / factor)), max(1, round(height / factor)))
-    work = image.astype(np.float32)
+    work = np.asarray(image, np.float32)  # no copy of a float32 image: it is only read
     if factor > 1:
         work = cv2.resize(work, small_size, interpolation=cv2.INTER_AREA)
     smooth = cv2.GaussianBlur(work, (0, 0), 1.0)
@@ -263,7 +266,9 @@ def crop_breast(
     """
     if margin < 0:
         raise PreprocessError(f"margin must be >= 0, got {margin}")
-    mask = breast_mask(image)
+    _check(image)
+    _, small = _segment(image)
+    mask = _full_size(small, image.shape)
     rows = np.flatnonzero(mask.any(axis=1))
     cols = np.flatnonzero(mask.any(axis=0))
     pad_y = int(np.ceil(margin * (rows[-1] + 1 - rows[0])))
@@ -277,8 +282,8 @@ def crop_breast(
     )
     crop = image[box[0] : box[1], box[2] : box[3]]
     if blank:
-        inside = mask[box[0] : box[1], box[2] : box[3]]
-        crop = _blanked(crop, inside, _background_level(image, mask))
+        keep = _full_size(_widened(small), image.shape)[box[0] : box[1], box[2] : box[3]]
+        crop = _blanked(crop, keep, _background_level(image, mask))
     return (crop, box) if return_box else crop
 
 
@@ -289,11 +294,16 @@ def _background_level(image: np.ndarray, mask: np.ndarray) -> float:
     return float(np.median(outside)) if outside.size else float(image.min())
 
 
-def _blanked(crop: np.ndarray, mask: np.ndarray, level: float) -> np.ndarray:
-    """``crop`` with the pixels outside ``mask`` (widened a little) set to ``level``."""
-    reach = max(1, round(0.005 * max(crop.shape))) * 2 + 1
+def _widened(breast: np.ndarray) -> np.ndarray:
+    """A working-size breast mask widened by 0.5% of its long side (at least a pixel), so
+    that blanking never touches the skin line; dilated at the working size, not in full."""
+    reach = max(1, round(0.005 * max(breast.shape))) * 2 + 1
     kernel = cv2.getStructuringElement(cv2.MORPH_ELLIPSE, (reach, reach))
-    keep = cv2.dilate(mask.astype(np.uint8), kernel).astype(bool)
+    return cv2.dilate(breast, kernel)
+
+
+def _blanked(crop: np.ndarray, keep: np.ndarray, level: float) -> np.ndarray:
+    """``crop`` with the pixels outside ``keep`` set to ``level``."""
     if keep.all():
         return crop
     blanked = crop.copy()
