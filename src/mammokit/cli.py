@@ -79,8 +79,12 @@ def _train(args: argparse.Namespace) -> int:
     options = _model_options(args)  # a wrong option fails before any data is read
     _check_training_options(args)
     records = datasets.load_records(args.data, variant=args.variant, labels=args.labels or "case")
+    ids = records["patient_id"]
+    blank = int((ids.isna() | (ids.astype(str).str.strip() == "")).sum())
     print(
-        f"read {len(records)} images of {records['patient_id'].nunique()} patients from {args.data}"
+        f"read {len(records)} images of {ids[ids.astype(str).str.strip() != ''].nunique()} "
+        f"patients from {args.data}"
+        + (f" ({blank} image(s) without a patient id)" if blank else "")
     )
     _report_skipped(records)
     if args.task:

@@ -32,6 +32,8 @@ names the columns that identify one unit of a level.
 
 from __future__ import annotations
 
+import json
+import logging
 import os
 from collections.abc import Sequence
 from pathlib import Path
@@ -44,7 +46,9 @@ from mammokit.errors import DatasetError, MammokitError
 __all__ = [
     "CLASSES",
     "LEVELS",
+    "MISSING_PATIENT",
     "RECORD_COLUMNS",
+    "check_patients",
     "check_records",
     "label_indices",
     "level_keys",
@@ -55,6 +59,10 @@ __all__ = [
     "with_classes",
 ]
 
+logger = logging.getLogger("mammokit")
+
+#: What :func:`check_patients` does with an image without a patient id.
+MISSING_PATIENT = ("error", "own")
 #: Mini-DDSM's classes (the thesis's task), in the order of the model outputs.
 CLASSES: tuple[str, ...] = ("Normal", "Benign", "Cancer")
 #: Columns every records table has.
@@ -103,6 +111,7 @@ def make_records(
                 frame[column] = defaults.get(column, "")
     other = [c for c in frame.columns if c not in RECORD_COLUMNS]
     frame = frame[list(RECORD_COLUMNS) + other].reset_index(drop=True)
+    frame["label"] = [v.strip() if isinstance(v, str) else v for v in frame["label"]]
     frame["age"] = pd.to_numeric(frame["age"], errors="coerce").astype(float)
     frame["density"] = pd.to_numeric(frame["density"], errors="coerce").astype(float)
     frame.attrs["skipped"] = list(skipped or [])
@@ -138,6 +147,70 @@ def check_records(
     if records.empty:
         raise DatasetError(f"{name}: the table is empty (no images)")
     return _checked_classes(records, classes, name)
+
+
+def check_patients(
+    records: pd.DataFrame, missing: str = "error", name: str = "records"
+) -> pd.DataFrame:
+    """The records, after checking what a patient split relies on: every image has a patient,
+    and no image belongs to two.
+
+    Parameters
+    ----------
+    records
+        A records table.
+    missing
+        ``"error"`` (default): blank or missing patient ids are an error naming the rows;
+        ``"own"``: each such image becomes a patient of its own (``image:<path>``), with a
+        warning (safe for a split: it cannot land beside another image of its patient, but a
+        patient's other images may still sit in another part).
+    name
+        How errors name the table.
+
+    Raises
+    ------
+    DatasetError
+        Blank patient ids (with ``missing="error"``), or one image path under two patients.
+
+    Examples
+    --------
+    >>> rows = [{"image_path": "/a.png", "label": "Benign", "patient_id": ""},
+    ...         {"image_path": "/b.png", "label": "Benign", "patient_id": "P1"}]
+    >>> check_patients(make_records(rows), missing="own")["patient_id"].tolist()
+    ['image:/a.png', 'P1']
+    """
+    if missing not in MISSING_PATIENT:
+        raise DatasetError(f"missing must be one of {MISSING_PATIENT}, got {missing!r}")
+    ids = records["patient_id"]
+    blank = (ids.isna() | (ids.astype(str).str.strip() == "")).to_numpy()
+    if blank.any():
+        listed = ", ".join(
+            f"row {i} ({path})" for i, path in list(records["image_path"][blank].items())[:10]
+        )
+        more = f" and {int(blank.sum()) - 10} more" if blank.sum() > 10 else ""
+        if missing == "error":
+            raise DatasetError(
+                f"{name}: {int(blank.sum())} image(s) without a patient id: {listed}{more}; "
+                "give every image its patient (or missing='own' to make each its own patient)"
+            )
+        logger.warning(
+            "%s: %d image(s) without a patient id are each their own patient: %s%s",
+            name,
+            int(blank.sum()),
+            listed,
+            more,
+        )
+        records = records.copy()
+        records.loc[blank, "patient_id"] = [f"image:{p}" for p in records["image_path"][blank]]
+    owners = records.groupby(records["image_path"].astype(str))["patient_id"].nunique()
+    shared = owners[owners > 1]
+    if len(shared):
+        listed = ", ".join(shared.index[:10])
+        raise DatasetError(
+            f"{name}: {len(shared)} image(s) listed under two or more patients, which a patient "
+            f"split would put on both sides: {listed}"
+        )
+    return records
 
 
 def record_classes(records: pd.DataFrame) -> tuple[str, ...]:
@@ -181,7 +254,16 @@ def _derived(records: pd.DataFrame) -> tuple[str, ...]:
     labels = set(records["label"])
     if labels <= set(CLASSES):
         return CLASSES
+    if all(_is_number(label) for label in labels):  # "1", "2", "10": as numbers, not text
+        return tuple(sorted(labels, key=float))
     return tuple(sorted(labels))
+
+
+def _is_number(text: str) -> bool:
+    try:
+        return np.isfinite(float(text))
+    except ValueError:
+        return False
 
 
 def _checked_classes(
@@ -198,6 +280,21 @@ def _checked_classes(
         raise DatasetError(
             f"{name}: labels must be class names (text), found values of type {non_text}; "
             "convert them, e.g. records['label'] = records['label'].astype(str)"
+        )
+    spaced = sorted({v for v in labels if v != v.strip()})
+    if spaced:
+        raise DatasetError(
+            f"{name}: label(s) {spaced} start or end with spaces; make_records and "
+            "read_records strip them"
+        )
+    by_case: dict[str, set] = {}
+    for label in set(labels):
+        by_case.setdefault(label.casefold(), set()).add(label)
+    clashes = [sorted(names) for names in by_case.values() if len(names) > 1]
+    if clashes:
+        raise DatasetError(
+            f"{name}: labels that differ only in case would be separate classes: "
+            f"{sorted(clashes)}; write each class one way"
         )
     source = ""
     if classes is None and records.attrs.get("classes"):
@@ -238,7 +335,7 @@ def label_indices(records: pd.DataFrame, classes: Sequence[str] | None = None) -
 
 
 def save_records(records: pd.DataFrame, path: str | os.PathLike) -> Path:
-    """Write a records table to CSV; ``mask_paths`` become ``;``-separated text.
+    """Write a records table to CSV; ``mask_paths`` become a JSON list (any path round-trips).
 
     Examples
     --------
@@ -251,7 +348,9 @@ def save_records(records: pd.DataFrame, path: str | os.PathLike) -> Path:
     """
     check_records(records)
     table = records.copy()
-    table["mask_paths"] = [";".join(paths) for paths in table["mask_paths"]]
+    table["mask_paths"] = [
+        json.dumps(list(paths)) if len(paths) else "" for paths in table["mask_paths"]
+    ]
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     table.to_csv(path, index=False)
@@ -280,19 +379,34 @@ def read_records(path: str | os.PathLike, classes: Sequence[str] | None = None) 
         table = pd.read_csv(path, dtype={"patient_id": str, "side": str, "view": str, "label": str})
     except (OSError, pd.errors.ParserError, pd.errors.EmptyDataError, UnicodeDecodeError) as err:
         raise DatasetError(f"{path}: not a readable CSV records table ({err})") from err
+    if "label" in table:
+        table["label"] = [v.strip() if isinstance(v, str) else v for v in table["label"]]
     check_records(table, name=str(path), classes=classes)
     table["image_path"] = [
         str((path.parent / p).resolve()) for p in table["image_path"].astype(str)
     ]
     if "mask_paths" in table:
-        table["mask_paths"] = [
-            tuple(p for p in str(v).split(";") if p) if isinstance(v, str) else ()
-            for v in table["mask_paths"]
-        ]
+        table["mask_paths"] = [_mask_paths(value, path) for value in table["mask_paths"]]
     for column in ("side", "view"):
         if column in table:
             table[column] = table[column].fillna("").str.upper()
     return make_records(table.to_dict("records"), classes=classes)
+
+
+def _mask_paths(value: object, source: Path) -> tuple[str, ...]:
+    """One CSV cell of mask paths: a JSON list (save_records), or ``;``-separated (by hand,
+    and save_records before 0.2)."""
+    if not isinstance(value, str) or not value.strip():
+        return ()
+    if value.lstrip().startswith("["):
+        try:
+            paths = json.loads(value)
+        except json.JSONDecodeError as err:
+            raise DatasetError(
+                f"{source}: mask_paths {value!r} is not a JSON list ({err})"
+            ) from err
+        return tuple(str(p) for p in paths)
+    return tuple(p for p in value.split(";") if p)
 
 
 #: The levels results can be given at.

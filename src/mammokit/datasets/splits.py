@@ -10,7 +10,7 @@ import pandas as pd
 
 from mammokit.balance import class_weights_from_counts
 from mammokit.errors import DatasetError
-from mammokit.records import check_records, label_indices, record_classes
+from mammokit.records import check_patients, check_records, label_indices, record_classes
 
 __all__ = [
     "OFFICIAL_SPLITS",
@@ -35,6 +35,7 @@ def split_by_patient(
     val_size: float = 0.15,
     test_size: float = 0.15,
     seed: int = 0,
+    missing_patient: str = "error",
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """Split a records table into train, validation and test parts by patient.
 
@@ -51,6 +52,10 @@ def split_by_patient(
         Fractions of the patients for validation and test; ``0`` leaves that part empty.
     seed
         The same seed gives the same split.
+    missing_patient
+        An image without a patient id: ``"error"`` (default, naming the rows) or ``"own"``
+        (its own patient, with a warning): :func:`~mammokit.records.check_patients`, which
+        also refuses an image listed under two patients. No row is ever dropped.
 
     Returns
     -------
@@ -69,6 +74,7 @@ def split_by_patient(
     set()
     """
     check_records(records)
+    records = check_patients(records, missing_patient)
     if not (0 <= val_size < 1 and 0 <= test_size < 1 and val_size + test_size < 1):
         raise DatasetError(
             f"val_size and test_size must be in [0, 1) with a sum below 1, "
@@ -88,7 +94,7 @@ def split_by_patient(
 
 
 def official_split(
-    records: pd.DataFrame, val_size: float = 0.15, seed: int = 0
+    records: pd.DataFrame, val_size: float = 0.15, seed: int = 0, missing_patient: str = "error"
 ) -> tuple[pd.DataFrame, pd.DataFrame, pd.DataFrame]:
     """The dataset's own train/test split, validation drawn by patient from its training part.
 
@@ -106,6 +112,8 @@ def official_split(
         Fraction of the training part's patients for validation.
     seed
         Seeds the validation draw.
+    missing_patient
+        As for :func:`split_by_patient`.
 
     Returns
     -------
@@ -128,6 +136,7 @@ def official_split(
     (48, 16, 16, ['P0', 'P1', 'P2', 'P3'])
     """
     check_records(records)
+    records = check_patients(records, missing_patient)
     datasets = set(records["dataset"].dropna()) if "dataset" in records else set()
     known = sorted(OFFICIAL_SPLITS)
     if "split" not in records or not datasets or not datasets <= set(OFFICIAL_SPLITS):
@@ -149,7 +158,7 @@ def official_split(
             len(both),
             sorted(both)[:3],
         )
-    train, val, _ = split_by_patient(records[~is_test], val_size, 0.0, seed)
+    train, val, _ = split_by_patient(records[~is_test], val_size, 0.0, seed, missing_patient)
     test = records[is_test].copy()
     test.attrs = dict(records.attrs)
     return train, val, test
@@ -194,7 +203,7 @@ def _split_groups(patients: pd.Series, fraction: float, seed: int) -> tuple[list
 
 
 def patient_folds(
-    records: pd.DataFrame, k: int = 5, seed: int = 0
+    records: pd.DataFrame, k: int = 5, seed: int = 0, missing_patient: str = "error"
 ) -> Iterator[tuple[pd.DataFrame, pd.DataFrame]]:
     """Yield the ``k`` ``(train, test)`` pairs of a cross-validation grouped by patient.
 
@@ -213,6 +222,8 @@ def patient_folds(
         Number of folds, at least 2 and at most the number of patients.
     seed
         The same seed gives the same folds.
+    missing_patient
+        As for :func:`split_by_patient`.
 
     Yields
     ------
@@ -238,6 +249,7 @@ def patient_folds(
     True
     """
     check_records(records)
+    records = check_patients(records, missing_patient)
     severity = pd.Series(label_indices(records), index=records.index)
     patients = severity.groupby(records["patient_id"]).max().sort_index()
     if not isinstance(k, int) or not 2 <= k <= len(patients):

@@ -150,6 +150,9 @@ def _per_class_values(
     cells = np.eye(num_classes * num_classes)[truth * num_classes + guess]
     matrix = (weights @ cells).reshape(-1, num_classes, num_classes)
     sensitivity, specificity = _rates_from_confusion(matrix)
+    positives = matrix.sum(axis=-1)  # a class with no example has no sensitivity, not 0
+    sensitivity = np.where(positives > 0, sensitivity, np.nan)
+    specificity = np.where(positives.sum(axis=-1, keepdims=True) > positives, specificity, np.nan)
     predicted = matrix.sum(axis=-2)
     with np.errstate(invalid="ignore", divide="ignore"):
         precision = np.where(
@@ -168,6 +171,13 @@ def _per_class_values(
     }
 
 
+#: Fewer units (patients with ``groups``, else examples) than this get no intervals.
+MIN_INTERVAL_UNITS = 10
+#: How far outside [0, 1] a probability may stray (float rounding) ...
+PROBABILITY_TOLERANCE = 1e-6
+#: ... and how far from 1 a row of them may sum (an int8 model's outputs, in steps of 1/256,
+#: stray by up to about a class count / 256).
+ROW_SUM_TOLERANCE = 0.02
 #: Most bootstrap weights (resamples x examples) held at once; about 16 MB of float64.
 _CHUNK_CELLS = 2_000_000
 
@@ -246,8 +256,17 @@ def evaluation_report(
         ``"accuracy"``, ``"accuracy_ci"``, ``"n"``, ``"class_names"``, ``"confusion_matrix"``
         (rows: truth), ``"per_class"[name]`` with ``"sensitivity"``, ``"specificity"``,
         ``"precision"``, ``"auc"`` and a ``"<name>_ci"`` ``[lo, hi]`` for each, ``"macro"``
-        (the same four, averaged over classes) and ``"operating_point"``. AUC is ``None``
-        where a class is absent from ``y_true``.
+        (the same four, averaged over the classes where they are defined) and
+        ``"operating_point"``. A class absent from ``y_true`` has sensitivity and AUC
+        ``None`` (undefined, not 0) and a ``"note"`` saying so. With fewer than
+        :data:`MIN_INTERVAL_UNITS` patients (``groups``) or examples every interval is
+        ``None`` and ``"interval_note"`` says why.
+
+    Raises
+    ------
+    MammokitError
+        ``y_prob`` is not probabilities (non-finite, outside [0, 1], rows not summing to 1:
+        logits need a softmax first), class names repeat, or the shapes disagree.
 
     Examples
     --------
@@ -264,11 +283,13 @@ def evaluation_report(
     num_classes = prob.shape[1]
     if len(class_names) != num_classes:
         raise MammokitError(f"{len(class_names)} class names for {num_classes} columns of y_prob")
+    repeated = sorted({str(n) for n in class_names if list(class_names).count(n) > 1})
+    if repeated:
+        raise MammokitError(f"class names repeat: {repeated}; each output needs its own name")
     truth = _as_indices(y_true, num_classes, "y_true")
     if truth.shape[0] != prob.shape[0] or truth.size == 0:
         raise MammokitError(f"y_true has {truth.size} examples but y_prob has {prob.shape[0]}")
-    if not np.isfinite(prob).all():
-        raise MammokitError("y_prob contains NaN or infinite values")
+    _check_probabilities(prob)
 
     if groups is not None and len(groups) != truth.size:
         raise MammokitError(f"groups has {len(groups)} entries for {truth.size} examples")
@@ -279,6 +300,10 @@ def evaluation_report(
         with warnings.catch_warnings():  # a class absent from a resample has no AUC
             warnings.simplefilter("ignore", RuntimeWarning)
             intervals = {k: np.nanpercentile(v, [2.5, 97.5], axis=0) for k, v in boot.items()}
+
+    units = truth.size if groups is None else int(pd.Series(groups).nunique())
+    if units < MIN_INTERVAL_UNITS:  # a percentile interval of a handful of units means nothing
+        intervals = {}
 
     def ci(key: str, index: int | None = None) -> list[float] | None:
         if key not in intervals:
@@ -296,6 +321,10 @@ def evaluation_report(
             entry[key] = value(point[key][c])
             entry[f"{key}_ci"] = ci(key, c)
         entry["support"] = int((truth == c).sum())
+        if not entry["support"]:
+            entry["note"] = "no example of this class: sensitivity and AUC undefined"
+        elif entry["support"] == truth.size:
+            entry["note"] = "every example is of this class: specificity and AUC undefined"
         per_class[name] = entry
     macro = {
         key: value(np.nanmean(point[key])) if not np.isnan(point[key]).all() else None
@@ -304,9 +333,16 @@ def evaluation_report(
     positive = positive_class or class_names[-1]
     if positive not in class_names:
         raise MammokitError(f"positive_class {positive!r} is not one of {list(class_names)}")
+    interval_note = (
+        f"no intervals: {units} {'patient' if groups is not None else 'example'}(s), fewer "
+        f"than {MIN_INTERVAL_UNITS}"
+        if n_bootstrap > 0 and units < MIN_INTERVAL_UNITS
+        else None
+    )
     return {
         "n": int(truth.size),
         "n_groups": None if groups is None else int(pd.Series(groups).nunique()),
+        "interval_note": interval_note,
         "class_names": list(class_names),
         "accuracy": float(point["accuracy"]),
         "accuracy_ci": ci("accuracy"),
@@ -320,6 +356,24 @@ def evaluation_report(
             target_sensitivity,
         ),
     }
+
+
+def _check_probabilities(prob: np.ndarray) -> None:
+    """Probabilities or a clear error: finite, in [0, 1], each row summing to 1."""
+    if not np.isfinite(prob).all():
+        raise MammokitError("y_prob contains NaN or infinite values")
+    if prob.min() < -PROBABILITY_TOLERANCE or prob.max() > 1 + PROBABILITY_TOLERANCE:
+        raise MammokitError(
+            f"y_prob must be probabilities in [0, 1], found values from {prob.min():.4g} to "
+            f"{prob.max():.4g}: logits? apply a softmax (the model's last activation) first"
+        )
+    sums = prob.sum(axis=1)
+    worst = int(np.argmax(np.abs(sums - 1)))
+    if abs(sums[worst] - 1) > ROW_SUM_TOLERANCE:
+        raise MammokitError(
+            f"y_prob rows must sum to 1 (one probability per class); row {worst} sums to "
+            f"{sums[worst]:.4g}: apply a softmax, or pass every class's column"
+        )
 
 
 def _operating_point(is_positive: np.ndarray, score: np.ndarray, name: str, target: float) -> dict:
