@@ -100,3 +100,21 @@ def test_train_refuses_blank_patient_ids_before_writing_anything(tmp_path, capsy
     assert "(4 image(s) without a patient id)" in captured.out
     assert "without a patient id: row 20 (/data/5_0.png)" in captured.err
     assert not out.exists()
+
+
+@pytest.mark.parametrize(
+    ("raised", "status", "said"),
+    [
+        (RuntimeError("boom"), 3, "internal error (RuntimeError: boom); this is a bug"),
+        (KeyboardInterrupt(), 130, "mammokit train: interrupted"),
+    ],
+)
+def test_exit_statuses_of_a_bug_and_an_interrupt(monkeypatch, capsys, raised, status, said):
+    import mammokit.cli as cli
+
+    def handler(args):
+        raise raised
+
+    monkeypatch.setattr(cli, "_train", handler)
+    assert cli.main(["train", "anything"]) == status
+    assert said in capsys.readouterr().err

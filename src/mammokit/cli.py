@@ -9,6 +9,7 @@ import logging
 import os
 import re
 import sys
+import traceback
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -22,8 +23,9 @@ from mammokit.records import LEVELS
 from mammokit.registry import MODELS, available_models, model_entry
 from mammokit.views import input_name, side_from_name, view_side
 
-#: Exit statuses: success, a data or model problem the library reported, a usage error.
-EXIT_OK, EXIT_ERROR, EXIT_USAGE = 0, 1, 2
+#: Exit statuses: success, a data or model problem the library reported, a usage error, an
+#: unexpected internal error (a bug: please report it), interrupted (Ctrl-C: 128 + SIGINT).
+EXIT_OK, EXIT_ERROR, EXIT_USAGE, EXIT_INTERNAL, EXIT_INTERRUPTED = 0, 1, 2, 3, 130
 #: ``--weights`` when not given: each model's own default (ImageNet for the backbones).
 _MODEL_DEFAULT = "model default"
 
@@ -540,7 +542,7 @@ def build_parser() -> argparse.ArgumentParser:
         prog="mammokit",
         description="Mammogram classification on TensorFlow/Keras: data, models, explanations.",
         epilog="Exit status: 0 success, 1 a data or model problem (named on stderr), 2 a usage "
-        "error.",
+        "error, 3 an unexpected internal error (please report it), 130 interrupted (Ctrl-C).",
     )
     parser.add_argument("--version", action="version", version=f"mammokit {__version__}")
     loudness = parser.add_mutually_exclusive_group()
@@ -852,6 +854,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     except MammokitError as err:
         print(f"mammokit: error: {err}", file=sys.stderr)
         return EXIT_ERROR
+    except KeyboardInterrupt:
+        print(f"mammokit {args.command}: interrupted", file=sys.stderr)
+        return EXIT_INTERRUPTED
+    except Exception as err:  # a bug, not bad input: say so, with what to report
+        traceback.print_exc()
+        print(
+            f"mammokit {args.command}: internal error ({type(err).__name__}: {err}); this is a "
+            f"bug in mammokit {__version__}: please report it with the traceback above",
+            file=sys.stderr,
+        )
+        return EXIT_INTERNAL
 
 
 if __name__ == "__main__":  # pragma: no cover

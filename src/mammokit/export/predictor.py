@@ -10,6 +10,7 @@ installed) or ONNX Runtime.
 from __future__ import annotations
 
 import os
+import threading
 import warnings
 from collections.abc import Callable, Sequence
 from pathlib import Path
@@ -78,6 +79,26 @@ def tflite_interpreter(path: str | os.PathLike, num_threads: int = 1, runtime: s
             return interpreter_class(model_path=str(path), num_threads=num_threads)
     except ValueError as err:
         raise ModelLoadError(f"{path}: not a readable TFLite model ({err})") from err
+
+
+def _check_sidecar(path: Path, sidecar: dict, shape: Sequence, outputs: int) -> None:
+    """Refuse a sidecar that does not describe the model file beside it."""
+    if not sidecar:
+        return
+    where = f"{path}{SIDECAR_SUFFIX}"
+    names = sidecar.get("class_names")
+    if names is not None and len(names) != outputs:
+        raise ModelLoadError(
+            f"{where} names {len(names)} classes {list(names)} for a model with {outputs} "
+            "outputs: the sidecar belongs to another model; export this one again"
+        )
+    fixed = [int(v) if isinstance(v, int | np.integer) and v > 0 else None for v in shape[:3]]
+    size = sidecar.get("input_size")
+    if size is not None and None not in fixed[:2] and [int(v) for v in size] != fixed[:2]:
+        raise ModelLoadError(f"{where} says input size {list(size)}, the model takes {fixed[:2]}")
+    channels = sidecar.get("channels")
+    if channels is not None and fixed[2] is not None and int(channels) != fixed[2]:
+        raise ModelLoadError(f"{where} says {channels} channel(s), the model takes {fixed[2]}")
 
 
 class Predictor:
@@ -150,6 +171,7 @@ class Predictor:
                 f"{self.path}: unsupported model file (use .keras, .tflite or .onnx)"
             )
         sidecar = read_serving_config(self.path) or {}
+        _check_sidecar(self.path, sidecar, shape, int(outputs))
         self.info = recorded or self._recorded_info(sidecar, int(outputs))
         size = sidecar.get("input_size") or [int(shape[0]), int(shape[1])]
         channels = sidecar.get("channels") or int(shape[2])
@@ -191,29 +213,38 @@ class Predictor:
         return run, view_shape(model)[1:], model.output_shape[-1]
 
     def _tflite(self, threads: int, runtime: str):
-        interpreter = tflite_interpreter(self.path, threads, runtime)
-        interpreter.allocate_tensors()
-        source = interpreter.get_input_details()[0]
-        target = interpreter.get_output_details()[0]
-        if len(interpreter.get_input_details()) > 1:  # a multi-view model: inputs by name
-            runner = interpreter.get_signature_runner()
+        # a TFLite interpreter is not thread-safe: each thread that predicts gets its own
+        local = threading.local()
+
+        def interpreter():
+            if not hasattr(local, "interpreter"):
+                local.interpreter = tflite_interpreter(self.path, threads, runtime)
+                local.interpreter.allocate_tensors()
+                local.source = local.interpreter.get_input_details()[0]
+                local.target = local.interpreter.get_output_details()[0]
+            return local
+
+        first = interpreter()
+        shape, outputs = tuple(first.source["shape"][1:]), int(first.target["shape"][-1])
+        if len(first.interpreter.get_input_details()) > 1:  # a multi-view model: by name
 
             def run_views(views: dict[str, np.ndarray]) -> np.ndarray:
-                (result,) = runner(**views).values()
+                (result,) = interpreter().interpreter.get_signature_runner()(**views).values()
                 return np.array(result)
 
-            return run_views, tuple(source["shape"][1:]), int(target["shape"][-1])
+            return run_views, shape, outputs
 
         def run(images: np.ndarray) -> np.ndarray:
-            if tuple(source["shape"]) != images.shape:
-                interpreter.resize_tensor_input(source["index"], images.shape)
-                interpreter.allocate_tensors()
-                source.update(interpreter.get_input_details()[0])
-            interpreter.set_tensor(source["index"], images)
-            interpreter.invoke()
-            return interpreter.get_tensor(target["index"]).copy()
+            state = interpreter()
+            if tuple(state.source["shape"]) != images.shape:
+                state.interpreter.resize_tensor_input(state.source["index"], images.shape)
+                state.interpreter.allocate_tensors()
+                state.source = state.interpreter.get_input_details()[0]
+            state.interpreter.set_tensor(state.source["index"], images)
+            state.interpreter.invoke()
+            return state.interpreter.get_tensor(state.target["index"]).copy()
 
-        return run, tuple(source["shape"][1:]), int(target["shape"][-1])
+        return run, shape, outputs
 
     def _onnx(self, threads: int):
         onnxruntime = require("onnxruntime", "export")
@@ -257,6 +288,8 @@ class Predictor:
             raise MammokitError(
                 f"images must be {self.input_shape} or a batch of them, got {np.shape(images)}"
             )
+        if not np.isfinite(batch).all():
+            raise MammokitError("images hold NaN or infinite values; nothing was predicted")
         return np.asarray(self._run(np.ascontiguousarray(batch)))
 
     def _predict_views(self, views: dict) -> np.ndarray:

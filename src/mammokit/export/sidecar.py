@@ -15,6 +15,7 @@ from pathlib import Path
 import keras
 
 from mammokit._version import __version__
+from mammokit.errors import ModelLoadError
 from mammokit.model_info import info_of
 
 __all__ = [
@@ -62,7 +63,37 @@ def read_serving_config(path: str | os.PathLike) -> dict | None:
     >>> read_serving_config(path)["input_size"], read_serving_config(path)["channels"]
     ([16, 16], 1)"""
     sidecar = Path(f"{path}{SIDECAR_SUFFIX}")
-    return json.loads(sidecar.read_text()) if sidecar.is_file() else None
+    if not sidecar.is_file():
+        return None
+    try:
+        config = json.loads(sidecar.read_text())
+    except (json.JSONDecodeError, UnicodeDecodeError) as err:
+        raise ModelLoadError(
+            f"{sidecar}: not a JSON sidecar ({err}); export the model again"
+        ) from err
+    if not isinstance(config, dict):
+        raise ModelLoadError(f"{sidecar}: expected a JSON object, got {type(config).__name__}")
+    _check_entries(sidecar, config)
+    return config
+
+
+def _check_entries(sidecar: Path, config: dict) -> None:
+    """The sidecar's own entries have the types and ranges serving relies on."""
+    size = config.get("input_size")
+    if size is not None and not (
+        isinstance(size, list)
+        and len(size) == 2
+        and all(isinstance(v, int) and not isinstance(v, bool) and v > 0 for v in size)
+    ):
+        raise ModelLoadError(f"{sidecar}: input_size must be [height, width] > 0, got {size!r}")
+    channels = config.get("channels")
+    if channels is not None and channels not in (1, 3):
+        raise ModelLoadError(f"{sidecar}: channels must be 1 or 3, got {channels!r}")
+    names = config.get("class_names")
+    if names is not None and not (
+        isinstance(names, list) and all(isinstance(n, str) for n in names)
+    ):
+        raise ModelLoadError(f"{sidecar}: class_names must be a list of names, got {names!r}")
 
 
 def input_names(model: keras.Model) -> list[str] | None:

@@ -13,6 +13,7 @@ applied, and the range they allow for ``BitsStored`` becomes 0..65535.
 from __future__ import annotations
 
 import io
+import logging
 import os
 from pathlib import Path
 
@@ -21,10 +22,14 @@ import numpy as np
 
 from mammokit.errors import ImageReadError, require
 
+logger = logging.getLogger("mammokit")
+
 __all__ = [
     "BIT_DEPTHS",
     "DICOM_SUFFIXES",
     "IMAGE_SUFFIXES",
+    "MAMMOGRAPHY_MODALITIES",
+    "MAX_PIXELS",
     "check_image_file",
     "read_image",
     "read_image_and_format",
@@ -37,6 +42,15 @@ BIT_DEPTHS = (8, 10, 12, 14, 16)
 DICOM_SUFFIXES = (".dcm", ".dicom")
 #: File suffixes :func:`read_image` accepts besides DICOM.
 IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".tif", ".tiff", ".bmp", ".pgm")
+
+#: The most pixels :func:`read_image` decodes, checked from the file's header before decoding
+#: (a 30,000 x 30,000 PNG of a few hundred KB would take gigabytes). Like Pillow's
+#: ``MAX_IMAGE_PIXELS``: raise it with ``mammokit.imaging.io.MAX_PIXELS = ...``.
+MAX_PIXELS = 100_000_000
+#: DICOM modalities read as mammograms: ``MG``, and the radiography and secondary-capture
+#: modalities some archives file (scanned) mammograms under. Others (CT, MR, US, ...) are
+#: refused; extend the tuple to read them anyway.
+MAMMOGRAPHY_MODALITIES = ("MG", "CR", "DX", "OT")
 
 _JPEG_SOI = b"\xff\xd8"
 _JPEG_EOI = b"\xff\xd9"
@@ -215,13 +229,33 @@ def _decode(path: Path, data: bytes, min_size: tuple[int, int] | None) -> np.nda
     if problem:
         raise ImageReadError(f"{path}: {problem}")
     is_jpeg = data[:2] == _JPEG_SOI
+    if is_jpeg:
+        _check_pixels(path, *_jpeg_size(buffer))
+    elif data.startswith(_PNG_SIGNATURE) and len(data) >= 24:
+        _check_pixels(path, int.from_bytes(data[20:24], "big"), int.from_bytes(data[16:20], "big"))
     flag = cv2.IMREAD_UNCHANGED
     if is_jpeg and min_size is not None:
         flag = _dct_reduction_flag(buffer, min_size)
-    image = cv2.imdecode(buffer, flag)
+    try:
+        image = cv2.imdecode(buffer, flag)
+    except cv2.error as err:  # OpenCV's own limits and decoder failures
+        raise ImageReadError(f"{path}: not a decodable image ({err.err or err})") from err
     if image is None:
         raise ImageReadError(f"{path}: not a readable image (corrupt, truncated or unsupported)")
+    if image.ndim == 3 and image.shape[2] >= 3:
+        sample = image[::8, ::8, :3].astype(np.int32)
+        if np.abs(sample - sample[..., :1]).max() > 8:  # channels differ: a colour picture
+            logger.warning("%s: a colour image, read as grayscale; is it a mammogram?", path)
     return image
+
+
+def _check_pixels(path: Path, height: int, width: int) -> None:
+    """Refuse an image larger than :data:`MAX_PIXELS` before decoding it."""
+    if height * width > MAX_PIXELS:
+        raise ImageReadError(
+            f"{path}: {height} x {width} pixels is over the limit of {MAX_PIXELS:,} "
+            "(mammokit.imaging.io.MAX_PIXELS; raise it if the image is genuine)"
+        )
 
 
 def _dct_reduction_flag(buffer: np.ndarray, min_size: tuple[int, int]) -> int:
@@ -261,6 +295,13 @@ def _read_dicom(path: Path, source: Path | io.BytesIO) -> np.ndarray:
         raise ImageReadError(f"{path}: not a readable DICOM file ({err})") from err
     if "PixelData" not in dataset:
         raise ImageReadError(f"{path}: DICOM file has no pixel data")
+    modality = str(dataset.get("Modality", "") or "").upper()
+    if modality and modality not in MAMMOGRAPHY_MODALITIES:
+        raise ImageReadError(
+            f"{path}: DICOM modality {modality!r} is not a mammogram (MG); "
+            "mammokit.imaging.io.MAMMOGRAPHY_MODALITIES lists what is read"
+        )
+    _check_pixels(path, int(dataset.get("Rows", 0) or 0), int(dataset.get("Columns", 0) or 0))
     photometric = str(dataset.get("PhotometricInterpretation", "MONOCHROME2"))
     if photometric not in ("MONOCHROME1", "MONOCHROME2"):
         raise ImageReadError(
@@ -281,6 +322,8 @@ def _read_dicom(path: Path, source: Path | io.BytesIO) -> np.ndarray:
     except Exception as err:  # a malformed LUT or window makes pydicom raise many kinds
         raise ImageReadError(f"{path}: cannot apply the DICOM LUT or window ({err})") from err
     if pixels.dtype.kind not in "iu":  # float pixel data (rare): the LUTs on the image itself
+        if not np.isfinite(pixels).all():
+            raise ImageReadError(f"{path}: DICOM pixel data holds NaN or infinite values")
         return _scaled_lut_output(pixels, dataset, photometric == "MONOCHROME1")
     if not offset and len(table) == 65536 and np.array_equal(table, _IDENTITY):
         return pixels.astype(np.uint16, copy=False)  # 16 bits, no LUT: the table changes nothing
