@@ -150,3 +150,63 @@ def test_predictor_memory_stays_flat_over_1000_images(tmp_path, suffix):
     for _ in range(990):
         predictor.predict(image)
     assert _rss_mib() <= after_10 * 1.05
+
+
+_CSV_PIECES = st.sampled_from(
+    ["image_path", "label", "patient_id", "mask_paths", ",", "\n", '"', ";", "[", "]", " ", "a"]
+)
+
+
+@settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(st.lists(_CSV_PIECES | st.text(max_size=8), max_size=40))
+def test_random_csv_text_never_crashes_read_records(tmp_path, pieces):
+    from mammokit.records import read_records
+
+    path = tmp_path / "records.csv"
+    path.write_text("image_path,label,patient_id,mask_paths\n" + "".join(pieces))
+    try:
+        table = read_records(path)
+    except DatasetError as err:
+        assert str(path) in str(err) or "records" in str(err)  # noqa: PT017
+    else:
+        assert all(isinstance(paths, tuple) for paths in table["mask_paths"])
+
+
+_JSON = st.recursive(
+    st.none() | st.booleans() | st.integers(-5, 5000) | st.text(max_size=6),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=6), inner),
+    max_leaves=10,
+)
+
+
+@settings(
+    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+@given(
+    st.fixed_dictionaries(
+        {},
+        optional={
+            "input_size": _JSON,
+            "channels": _JSON,
+            "class_names": _JSON,
+            "preprocess": _JSON,
+        },
+    )
+    | _JSON
+)
+def test_random_sidecars_are_read_or_refused_by_name(tmp_path, config):
+    import json
+
+    from mammokit.errors import ModelLoadError
+    from mammokit.export.sidecar import SIDECAR_SUFFIX, read_serving_config
+
+    model = tmp_path / "m.tflite"
+    (tmp_path / f"m.tflite{SIDECAR_SUFFIX}").write_text(json.dumps(config))
+    try:
+        read = read_serving_config(model)
+    except ModelLoadError as err:
+        assert SIDECAR_SUFFIX in str(err)  # noqa: PT017 - either outcome is valid here
+    else:
+        assert isinstance(read, dict)

@@ -146,6 +146,11 @@ def check_records(
         raise DatasetError(f"{name}: missing column(s) {missing}; have {list(records.columns)}")
     if records.empty:
         raise DatasetError(f"{name}: the table is empty (no images)")
+    paths = records["image_path"]
+    blank = (paths.isna() | (paths.astype(str).str.strip() == "")).to_numpy()
+    if blank.any():
+        rows = list(records.index[blank][:10])
+        raise DatasetError(f"{name}: {int(blank.sum())} row(s) without an image_path (rows {rows})")
     return _checked_classes(records, classes, name)
 
 
@@ -383,7 +388,7 @@ def read_records(path: str | os.PathLike, classes: Sequence[str] | None = None) 
         table["label"] = [v.strip() if isinstance(v, str) else v for v in table["label"]]
     check_records(table, name=str(path), classes=classes)
     table["image_path"] = [
-        str((path.parent / p).resolve()) for p in table["image_path"].astype(str)
+        _resolved(path, value, row) for row, value in enumerate(table["image_path"])
     ]
     if "mask_paths" in table:
         table["mask_paths"] = [_mask_paths(value, path) for value in table["mask_paths"]]
@@ -391,6 +396,14 @@ def read_records(path: str | os.PathLike, classes: Sequence[str] | None = None) 
         if column in table:
             table[column] = table[column].fillna("").str.upper()
     return make_records(table.to_dict("records"), classes=classes)
+
+
+def _resolved(source: Path, value: object, row: int) -> str:
+    """An image path of the table at ``source``, absolute (relative ones from its folder)."""
+    try:
+        return str((source.parent / str(value)).resolve())
+    except (ValueError, OSError) as err:  # a null byte, a path the system cannot take
+        raise DatasetError(f"{source}, row {row}: unusable image_path {value!r} ({err})") from err
 
 
 def _mask_paths(value: object, source: Path) -> tuple[str, ...]:
