@@ -23,7 +23,7 @@ LAYERS = {
     "models": ("models",),
     "training": ("training",),
     "use": ("explain", "export"),
-    "jobs": ("experiment",),
+    "jobs": ("experiment", "runs"),
     "front": ("cli", "demo", "__main__", ""),
     "deprecated": (),  # the old paths of moved modules (ALIASES), above everything
 }

@@ -21,6 +21,7 @@ from mammokit.errors import MammokitError
 from mammokit.model_info import FITS, INVERSIONS
 from mammokit.records import LEVELS
 from mammokit.registry import MODELS, available_models, model_entry
+from mammokit.runs import run_folder
 from mammokit.views import input_name, side_from_name, view_side
 
 #: Exit statuses: success, a data or model problem the library reported, a usage error, an
@@ -112,8 +113,11 @@ def _train(args: argparse.Namespace) -> int:
         blank=args.blank,
     )
     out = Path(args.out)
+    command = "mammokit " + " ".join(sys.argv[1:]) if sys.argv[1:] else "mammokit train"
     if args.split.startswith("folds:"):
-        return _train_folds(args, records, config, options, out)
+        folds = list(datasets.patient_folds(records, int(args.split[6:]), args.seed))
+        with run_folder(out, command, args.overwrite):
+            return _train_folds(args, folds, config, options, out)
     if args.split == "official":
         train, val, test = datasets.official_split(records, args.val_size, args.seed)
         how = "the dataset's published split"
@@ -122,7 +126,8 @@ def _train(args: argparse.Namespace) -> int:
             records, args.val_size, args.test_size, args.seed
         )
         how = "patient"
-    entry = _train_part(args, train, val, test, config, options, out)
+    with run_folder(out, command, args.overwrite):  # checked and split: now it may write
+        entry = _train_part(args, train, val, test, config, options, out)
     print(f"split by {how}: {len(train)} train, {len(val)} validation, {len(test)} test images")
     level = entry["evaluation"].get("level", "image")
     print(f"test accuracy per {level} {entry['accuracy']:.1%} after {entry['epochs']} epochs")
@@ -150,16 +155,16 @@ def _train_part(args, train, val, test, config, options: dict, out: Path) -> dic
     )
 
 
-def _train_folds(args, records, config, options: dict, out: Path) -> int:
+def _train_folds(args, folds: list, config, options: dict, out: Path) -> int:
     """``--split folds:K``: one model per fold, each tested on its fold; mean and sd."""
     import json
     import statistics
 
     from mammokit import datasets
 
-    k = int(args.split.split(":", 1)[1])
+    k = len(folds)
     rows = []
-    for fold, (rest, test) in enumerate(datasets.patient_folds(records, k, args.seed), start=1):
+    for fold, (rest, test) in enumerate(folds, start=1):
         share = min(args.val_size / (1 - 1 / k), 0.5)
         train, val, _ = datasets.split_by_patient(rest, share, 0.0, args.seed)
         folder = out / f"fold{fold}"
@@ -596,6 +601,10 @@ def build_parser() -> argparse.ArgumentParser:
         ),
     )
     train.add_argument("--out", default="mammokit-run", help="output folder")
+    train.add_argument(
+        "--overwrite", action="store_true",
+        help="replace the run already in --out (its model, reports, splits and exports)",
+    )  # fmt: skip
     train.add_argument("--epochs", type=int, default=30, help="most epochs to train")
     train.add_argument("--patience", type=int, default=5, help="early-stopping patience")
     train.add_argument(
