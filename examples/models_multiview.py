@@ -52,9 +52,11 @@ def main() -> None:
         fusion="attention",
     )  # fmt: skip
     breast = entry["evaluation"]["levels"]["breast"]
-    low, high = breast["accuracy_ci"]
-    print(f"test breasts: accuracy {breast['accuracy']:.1%} [{low:.1%}, {high:.1%}], "
-          f"n = {breast['n']}")  # fmt: skip
+    interval = breast["accuracy_ci"]  # None, with a note, below 10 patients
+    shown = (
+        f"[{interval[0]:.1%}, {interval[1]:.1%}]" if interval else f"({breast['interval_note']})"
+    )
+    print(f"test breasts: accuracy {breast['accuracy']:.1%} {shown}, n = {breast['n']}")
 
     model = load_model(out / "multiview_cnn.keras")
     test_breasts = group_views(test)
