@@ -158,7 +158,7 @@ _CSV_PIECES = st.sampled_from(
 
 
 @settings(
-    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 @given(st.lists(_CSV_PIECES | st.text(max_size=8), max_size=40))
 def test_random_csv_text_never_crashes_read_records(tmp_path, pieces):
@@ -182,7 +182,7 @@ _JSON = st.recursive(
 
 
 @settings(
-    max_examples=150, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+    max_examples=100, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
 )
 @given(
     st.fixed_dictionaries(
