@@ -19,7 +19,7 @@ from mammokit.datasets.readers.mini_ddsm import LABEL_LEVELS
 from mammokit.datasets.tasks import TASKS
 from mammokit.errors import MammokitError
 from mammokit.model_info import FITS, INVERSIONS
-from mammokit.records import LEVELS
+from mammokit.records import LEVELS, without_patient
 from mammokit.registry import MODELS, available_models, model_entry
 from mammokit.runs import run_folder
 from mammokit.views import input_name, side_from_name, view_side
@@ -82,12 +82,11 @@ def _train(args: argparse.Namespace) -> int:
     options = _model_options(args)  # a wrong option fails before any data is read
     _check_training_options(args)
     records = datasets.load_records(args.data, variant=args.variant, labels=args.labels or "case")
-    ids = records["patient_id"]
-    blank = int((ids.isna() | (ids.astype(str).str.strip() == "")).sum())
+    blank = without_patient(records)
     print(
-        f"read {len(records)} images of {ids[ids.astype(str).str.strip() != ''].nunique()} "
-        f"patients from {args.data}"
-        + (f" ({blank} image(s) without a patient id)" if blank else "")
+        f"read {len(records)} images of {records['patient_id'][~blank].nunique()} patients "
+        f"from {args.data}"
+        + (f" ({blank.sum()} image(s) without a patient id)" if blank.any() else "")
     )
     _report_skipped(records)
     if args.task:

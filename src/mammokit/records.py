@@ -57,6 +57,7 @@ __all__ = [
     "record_classes",
     "save_records",
     "with_classes",
+    "without_patient",
 ]
 
 logger = logging.getLogger("mammokit")
@@ -146,8 +147,7 @@ def check_records(
         raise DatasetError(f"{name}: missing column(s) {missing}; have {list(records.columns)}")
     if records.empty:
         raise DatasetError(f"{name}: the table is empty (no images)")
-    paths = records["image_path"]
-    blank = (paths.isna() | (paths.astype(str).str.strip() == "")).to_numpy()
+    blank = _blank(records["image_path"])
     if blank.any():
         rows = list(records.index[blank][:10])
         raise DatasetError(f"{name}: {int(blank.sum())} row(s) without an image_path (rows {rows})")
@@ -186,8 +186,7 @@ def check_patients(
     """
     if missing not in MISSING_PATIENT:
         raise DatasetError(f"missing must be one of {MISSING_PATIENT}, got {missing!r}")
-    ids = records["patient_id"]
-    blank = (ids.isna() | (ids.astype(str).str.strip() == "")).to_numpy()
+    blank = without_patient(records)
     if blank.any():
         listed = ", ".join(
             f"row {i} ({path})" for i, path in list(records["image_path"][blank].items())[:10]
@@ -216,6 +215,22 @@ def check_patients(
             f"split would put on both sides: {listed}"
         )
     return records
+
+
+def without_patient(records: pd.DataFrame) -> np.ndarray:
+    """Which rows have no patient id (missing or blank), as a boolean array.
+
+    Examples
+    --------
+    >>> rows = [{"image_path": "/a.png", "label": "Benign", "patient_id": p} for p in ("", "P1")]
+    >>> without_patient(make_records(rows)).tolist()
+    [True, False]
+    """
+    return _blank(records["patient_id"])
+
+
+def _blank(values: pd.Series) -> np.ndarray:
+    return (values.isna() | (values.astype(str).str.strip() == "")).to_numpy()
 
 
 def record_classes(records: pd.DataFrame) -> tuple[str, ...]:

@@ -6,11 +6,28 @@ import os
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
+import cv2
+import numpy as np
 import pandas as pd
 
 from mammokit.errors import DatasetError
 from mammokit.imaging.io import DICOM_SUFFIXES, IMAGE_SUFFIXES
 from mammokit.views import parse_side
+
+
+def write_mask(target: Path, mask: np.ndarray, reader: str) -> Path:
+    """Write a mask a reader drew (creating its folder), or an error saying what to pass."""
+    try:
+        target.parent.mkdir(parents=True, exist_ok=True)
+        if not cv2.imwrite(str(target), mask):
+            raise OSError("OpenCV could not write the file")
+    except OSError as err:
+        raise DatasetError(
+            f"{target}: cannot write the mask ({err}); pass {reader}(mask_dir=...) a writable "
+            "folder"
+        ) from err
+    return target
+
 
 #: What a reader may do with a table row whose file is missing.
 ON_MISSING = ("raise", "skip")

@@ -32,6 +32,7 @@ from mammokit.datasets.readers._source import (
     read_csv,
     require_folder,
     walk_files,
+    write_mask,
 )
 from mammokit.datasets.readers.dicom_folder import dicom_size
 from mammokit.errors import DatasetError
@@ -221,16 +222,7 @@ def _mask(image: str, xml: Path, polygons: list, mask_dir: Path) -> Path:
         else:
             for x, y in points:
                 cv2.circle(mask, (int(x), int(y)), POINT_RADIUS, 255, thickness=-1)
-    try:
-        mask_dir.mkdir(parents=True, exist_ok=True)
-        if not cv2.imwrite(str(target), mask):
-            raise OSError("OpenCV could not write the file")
-    except OSError as err:
-        raise DatasetError(
-            f"{target}: cannot write the mask ({err}); pass read_inbreast(mask_dir=...) a "
-            "writable folder"
-        ) from err
-    return target
+    return write_mask(target, mask, "read_inbreast")
 
 
 def is_download(path: str | os.PathLike) -> bool:

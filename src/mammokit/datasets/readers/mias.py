@@ -47,6 +47,7 @@ from mammokit.datasets.readers._source import (
     present_classes,
     require_folder,
     walk_files,
+    write_mask,
 )
 from mammokit.errors import DatasetError
 from mammokit.imaging.io import read_image
@@ -282,16 +283,7 @@ def _mask(image: str, reference: str, circles: list, mask_dir: Path, table_path:
     mask = np.zeros(read_image(image).shape[:2], np.uint8)
     for x, row, radius in circles:
         cv2.circle(mask, (round(x), round(row)), max(1, round(radius)), 255, thickness=-1)
-    try:
-        mask_dir.mkdir(parents=True, exist_ok=True)
-        if not cv2.imwrite(str(target), mask):
-            raise OSError("OpenCV could not write the file")
-    except OSError as err:
-        raise DatasetError(
-            f"{target}: cannot write the mask ({err}); pass read_mias(mask_dir=...) a writable "
-            "folder"
-        ) from err
-    return target
+    return write_mask(target, mask, "read_mias")
 
 
 def is_download(path: str | os.PathLike) -> bool:
