@@ -119,3 +119,63 @@ def test_a_colour_photograph_warns(tmp_path, caplog):
         assert not caplog.text
         read_image(tmp_path / "photo.png")
     assert "photo.png: a colour image" in caplog.text
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        (lambda c: {**c, "class_names": ["B", "N", "C"]}, "class_names: sidecar \\['B', 'N'"),
+        (lambda c: {**c, "preprocess": "none"}, "preprocess: sidecar 'none'"),
+    ],
+)
+def test_a_sidecar_that_disagrees_with_the_files_own_record_is_refused(
+    tflite, tmp_path, change, message
+):
+    copy = _with_sidecar(tflite, tmp_path, lambda c: json.dumps(change(c)))
+    with pytest.raises(
+        ModelLoadError, match=f"disagrees with the record inside the file .*{message}"
+    ):
+        Predictor(copy)
+
+
+def test_an_export_without_its_sidecar_is_served_by_its_own_record(tflite, tmp_path):
+    import warnings
+
+    copy = tmp_path / "alone.tflite"
+    copy.write_bytes(Path(tflite).read_bytes())
+    with warnings.catch_warnings():
+        warnings.simplefilter("error")  # no LegacyModelWarning: nothing is assumed
+        predictor = Predictor(copy)
+    assert predictor.class_names == ["N", "B", "C"] and predictor.input_shape == (16, 16, 3)
+
+
+def test_an_onnx_export_carries_its_record_too(tmp_path):
+    pytest.importorskip("tf2onnx")
+    from mammokit.export import to_onnx
+
+    model = cnn_classifier(input_shape=(16, 16, 1), filters=(4,), class_names=["x", "y"])
+    path = to_onnx(model, tmp_path / "m.onnx")
+    sidecar = Path(f"{path}{SIDECAR_SUFFIX}")
+    sidecar.write_text(json.dumps({**json.loads(sidecar.read_text()), "class_names": ["y", "x"]}))
+    with pytest.raises(ModelLoadError, match="class_names: sidecar \\['y', 'x'\\], file"):
+        Predictor(path)
+    sidecar.unlink()
+    assert Predictor(path).class_names == ["x", "y"]
+
+
+@pytest.mark.parametrize("shape", [(1, 1), (31, 200), (200, 20)])
+def test_an_image_below_the_minimum_size_is_refused(tmp_path, shape, monkeypatch):
+    import cv2
+
+    from mammokit.errors import ImageReadError
+    from mammokit.imaging import io
+
+    path = tmp_path / "tiny.png"
+    cv2.imwrite(str(path), np.full(shape, 100, np.uint8))
+    jpeg = tmp_path / "tiny.jpg"
+    cv2.imwrite(str(jpeg), np.full(shape, 100, np.uint8))
+    for file in (path, jpeg):
+        with pytest.raises(ImageReadError, match=f"tiny.* {shape[0]} x {shape[1]} pixels is below"):
+            io.read_image(file)
+    monkeypatch.setattr(io, "MIN_SIDE", 1)
+    assert io.read_image(path).shape == shape

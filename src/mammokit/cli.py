@@ -79,6 +79,10 @@ def _train(args: argparse.Namespace) -> int:
     from mammokit.experiment import TrainConfig
     from mammokit.records import record_classes
 
+    if args.resume:
+        args = _resumed_arguments(args)
+    elif args.data is None:
+        raise _UsageError("give DATA, or --resume DIR to continue an unfinished run")
     options = _model_options(args)  # a wrong option fails before any data is read
     _check_training_options(args)
     records = datasets.load_records(args.data, variant=args.variant, labels=args.labels or "case")
@@ -113,9 +117,15 @@ def _train(args: argparse.Namespace) -> int:
     )
     out = Path(args.out)
     command = "mammokit " + " ".join(sys.argv[1:]) if sys.argv[1:] else "mammokit train"
+    holding = {
+        "command": command,
+        "overwrite": args.overwrite,
+        "resume": args.resume is not None,
+        "arguments": _recorded_arguments(args),
+    }
     if args.split.startswith("folds:"):
         folds = list(datasets.patient_folds(records, int(args.split[6:]), args.seed))
-        with run_folder(out, command, args.overwrite):
+        with run_folder(out, **holding):
             return _train_folds(args, folds, config, options, out)
     if args.split == "official":
         train, val, test = datasets.official_split(records, args.val_size, args.seed)
@@ -125,13 +135,49 @@ def _train(args: argparse.Namespace) -> int:
             records, args.val_size, args.test_size, args.seed
         )
         how = "patient"
-    with run_folder(out, command, args.overwrite):  # checked and split: now it may write
+    with run_folder(out, **holding):  # checked and split: now it may write
         entry = _train_part(args, train, val, test, config, options, out)
     print(f"split by {how}: {len(train)} train, {len(val)} validation, {len(test)} test images")
     level = entry["evaluation"].get("level", "image")
     print(f"test accuracy per {level} {entry['accuracy']:.1%} after {entry['epochs']} epochs")
     print(f"model: {out / (args.model + '.keras')}; report: {out / (args.model + '_report.json')}")
     return 0
+
+
+#: What a run records of its options, so that ``--resume`` takes it up as it was started.
+_NOT_RECORDED = ("handler", "command", "verbose", "quiet", "resume", "overwrite")
+
+
+def _recorded_arguments(args: argparse.Namespace) -> dict:
+    return {
+        name: list(value) if isinstance(value, tuple) else value
+        for name, value in vars(args).items()
+        if name not in _NOT_RECORDED
+    }
+
+
+def _resumed_arguments(args: argparse.Namespace) -> argparse.Namespace:
+    """The options of the unfinished run in ``--resume DIR``; any other given is refused."""
+    from mammokit.runs import RunFolderError, read_run
+
+    defaults = vars(build_parser().parse_args(["train", "--resume", args.resume]))
+    given = sorted(
+        name
+        for name, value in vars(args).items()
+        if name not in _NOT_RECORDED and value != defaults[name]
+    )
+    if given:
+        flags = ", ".join("DATA" if n == "data" else "--" + n.replace("_", "-") for n in given)
+        raise _UsageError(f"--resume takes the run's own options; leave out {flags}")
+    run = read_run(args.resume)
+    if run is None or not run.get("arguments"):
+        what = "no run" if run is None else "a run that did not record its options"
+        raise RunFolderError(f"{args.resume}: {what} to resume; start it with mammokit train")
+    recorded = dict(run["arguments"], out=args.resume)
+    if recorded.get("image_size") is not None:
+        recorded["image_size"] = tuple(recorded["image_size"])
+    print(f"resuming the run in {args.resume}: {run.get('command', 'mammokit train')}")
+    return argparse.Namespace(**{**vars(args), **recorded})
 
 
 def _check_training_options(args: argparse.Namespace) -> None:
@@ -144,14 +190,45 @@ def _check_training_options(args: argparse.Namespace) -> None:
 
 
 def _train_part(args, train, val, test, config, options: dict, out: Path) -> dict:
+    """Train one model on a split into ``out``; resumed, the split must be the one saved."""
     from mammokit import datasets
     from mammokit.experiment import train_model
 
-    for part, table in (("train", train), ("val", val), ("test", test)):
+    resume = args.resume is not None
+    parts = {"train": train, "val": val, "test": test}
+    if resume:
+        _check_same_split(parts, out)
+    for part, table in parts.items():
         datasets.save_records(table, out / f"{part}.csv")
     return train_model(
-        args.model, train, val, test, out, args.model, config, **_weight_option(args), **options
+        args.model,
+        train,
+        val,
+        test,
+        out,
+        args.model,
+        config,
+        resume=resume,
+        **_weight_option(args),
+        **options,
     )
+
+
+def _check_same_split(parts: dict, out: Path) -> None:
+    """A resumed run's split, made again from its data and seed, against the one it saved."""
+    from mammokit.runs import RunFolderError
+
+    for part, table in parts.items():
+        saved = out / f"{part}.csv"
+        if not saved.is_file():
+            continue
+        before = sorted(csv.DictReader(saved.open(newline="")), key=lambda row: row["image_path"])
+        paths = [row["image_path"] for row in before]
+        if paths != sorted(table["image_path"].astype(str)):
+            raise RunFolderError(
+                f"{saved}: the data changed since the run started (its {part} part differs); "
+                "start a new run"
+            )
 
 
 def _train_folds(args, folds: list, config, options: dict, out: Path) -> int:
@@ -167,7 +244,9 @@ def _train_folds(args, folds: list, config, options: dict, out: Path) -> int:
         share = min(args.val_size / (1 - 1 / k), 0.5)
         train, val, _ = datasets.split_by_patient(rest, share, 0.0, args.seed)
         folder = out / f"fold{fold}"
-        entry = _train_part(args, train, val, test, config, options, folder)
+        entry = _finished_fold(args, folder) or _train_part(
+            args, train, val, test, config, options, folder
+        )
         evaluation = entry["evaluation"]
         auc = evaluation["per_class"][evaluation["operating_point"]["class"]]["auc"]
         rows.append({"fold": fold, "accuracy": entry["accuracy"], "auc": auc, "n": len(test)})
@@ -185,6 +264,17 @@ def _train_folds(args, folds: list, config, options: dict, out: Path) -> int:
         f"± {accuracy['sd']:.1%}; every fold in {out / 'folds.json'}"
     )
     return 0
+
+
+def _finished_fold(args, folder: Path) -> dict | None:
+    """A resumed cross-validation's fold that was finished before: its report's entry."""
+    import json
+
+    report = folder / f"{args.model}_report.json"
+    if args.resume is None or not report.is_file() or (folder / f"{args.model}_resume").exists():
+        return None
+    evaluation = json.loads(report.read_text())
+    return {"accuracy": evaluation["accuracy"], "evaluation": evaluation}
 
 
 def _prepare(args: argparse.Namespace) -> int:
@@ -587,7 +677,9 @@ def build_parser() -> argparse.ArgumentParser:
             "confusion matrix, report and the split (train/val/test.csv) into --out."
         ),
     )
-    train.add_argument("data", help="dataset download, folder of class folders, or records CSV")
+    train.add_argument(
+        "data", nargs="?", help="dataset download, folder of class folders, or records CSV"
+    )
     train.add_argument(
         "--model",
         default="cnn",
@@ -603,6 +695,11 @@ def build_parser() -> argparse.ArgumentParser:
     train.add_argument(
         "--overwrite", action="store_true",
         help="replace the run already in --out (its model, reports, splits and exports)",
+    )  # fmt: skip
+    train.add_argument(
+        "--resume", metavar="DIR", default=None,
+        help="continue the unfinished run in DIR (stopped by Ctrl-C, a crash or a lost machine) "
+        "with its own data, split, seed and options, from the epoch after the last finished",
     )  # fmt: skip
     train.add_argument("--epochs", type=int, default=30, help="most epochs to train")
     train.add_argument("--patience", type=int, default=5, help="early-stopping patience")

@@ -22,6 +22,7 @@ from __future__ import annotations
 import json
 import logging
 import os
+import shutil
 import time
 import warnings
 from collections.abc import Callable, Sequence
@@ -130,9 +131,16 @@ def train_model(
     out_dir: str | os.PathLike,
     name: str | None = None,
     config: TrainConfig = TrainConfig(),
+    *,
+    resume: bool = False,
     **model_options,
 ) -> dict:
     """Train, evaluate and save one classifier from records.
+
+    While it trains, the state after every epoch is kept in ``<name>_resume/`` (weights,
+    optimizer, early stopping, and the best epoch so far as ``best.keras``); it is removed once
+    the model and its report are saved. A run stopped on the way (Ctrl-C, a crash) continues
+    with ``resume=True`` and the same records and config (``mammokit train --resume DIR``).
 
     Parameters
     ----------
@@ -153,6 +161,9 @@ def train_model(
         Prefix of the files; default the registry name or the model's name.
     config
         Sizes and training settings, :class:`TrainConfig`.
+    resume
+        Continue from the state in ``<name>_resume/``, at the epoch after the last finished
+        (from the first when there is none). Without it an old state there is removed.
     **model_options
         Passed to the builder when ``model`` is a name (e.g. ``alpha=0.25``, ``weights=None``).
 
@@ -211,6 +222,7 @@ def train_model(
         Path(out_dir),
         name or model.name,
         config,
+        resume,
     )
 
 
@@ -340,33 +352,51 @@ def _train_evaluate_save(
     out: Path,
     name: str,
     config: TrainConfig,
+    resume: bool = False,
 ) -> dict:
     """Compile, train, save and evaluate; ``units`` are the training examples (images, or
-    breasts for a multi-view model): the learning-rate schedule and class weights count them."""
+    breasts for a multi-view model): the learning-rate schedule and class weights count them.
+    ``resume``: continue from the training state kept in ``<name>_resume/``."""
     out.mkdir(parents=True, exist_ok=True)
+    backup, log = out / f"{name}_resume", out / f"{name}_history.csv"
+    if resume and not backup.is_dir():
+        logger.info("no training state in %s: training from the first epoch", backup)
+    elif not resume and backup.exists():
+        logger.warning("%s: removing the training state of an earlier run", backup)
+        shutil.rmtree(backup)
     steps = config.epochs * -(-len(units) // config.batch_size)
     weights = class_weights(units)
     compile_classifier(model, weights, config.learning_rate, decay_steps=steps)
     tic = time.perf_counter()
-    history = fit(
+    fit(
         model,
         train_data,
         val_data,
         epochs=config.epochs,
         patience=config.patience,
         verbose=config.verbose,
-        callbacks=[keras.callbacks.CSVLogger(str(out / f"{name}_history.csv"))],
+        callbacks=[keras.callbacks.CSVLogger(str(log), append=resume and backup.is_dir())],
+        backup_dir=backup,
     )
     seconds = time.perf_counter() - tic
+    history = _logged_history(log)  # every epoch of the run, those before a resume included
     plot_history(history, out / f"{name}_training.png", title=name)
     model.save(out / f"{name}.keras")
     evaluation = _evaluate(model, info_of(model), test, out, name)
+    shutil.rmtree(backup, ignore_errors=True)  # the run is saved: its state is not needed
     return {
         "accuracy": evaluation["accuracy"],
-        "epochs": len(history.history["loss"]),
+        "epochs": len(history["loss"]),
         "train_seconds": round(seconds, 1),
         "evaluation": evaluation,
     }
+
+
+def _logged_history(log: Path) -> dict[str, list[float]]:
+    """The per-epoch metrics in a CSV log, an epoch logged twice (run again after an
+    interruption) counted once."""
+    table = pd.read_csv(log).drop_duplicates("epoch", keep="last").sort_values("epoch")
+    return {column: table[column].tolist() for column in table.columns if column != "epoch"}
 
 
 def evaluate_model(

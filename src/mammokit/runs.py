@@ -6,7 +6,9 @@ holds a finished run unless told to overwrite it (and then removes that run's fi
 exports included), takes a lock so that a second writer is refused, and records the run's
 status in ``mammokit-run.json``: ``running`` while it works, ``complete`` when it returns,
 ``interrupted`` on Ctrl-C, ``failed`` on an error. A folder whose manifest does not say
-``complete`` is not a finished run.
+``complete`` is not a finished run. ``resume=True`` takes such a run up again: the manifest
+keeps what it recorded (its ``arguments``, when the command stored them) and notes when it
+was resumed.
 
 Examples
 --------
@@ -82,7 +84,12 @@ def read_run(folder: str | os.PathLike) -> dict | None:
 
 @contextmanager
 def run_folder(
-    folder: str | os.PathLike, command: str = "", overwrite: bool = False
+    folder: str | os.PathLike,
+    command: str = "",
+    overwrite: bool = False,
+    *,
+    resume: bool = False,
+    arguments: dict | None = None,
 ) -> Iterator[Path]:
     """Hold ``folder`` for one run: refuse or clear an old run, lock, record the status.
 
@@ -96,26 +103,41 @@ def run_folder(
         Replace a run already in ``folder``: its files (those its manifest lists, and any
         export beside them) are removed before the new run starts. Without it a folder that
         holds a run, or files that look like one, is refused.
+    resume
+        Continue the unfinished run in ``folder`` (interrupted, failed, or left ``running`` by
+        a process that is gone) instead of starting one; a finished run, or none, is refused.
+    arguments
+        The run's options (JSON-serialisable), recorded so that the run can be resumed as it
+        was started (:func:`read_run` gives them back).
 
     Raises
     ------
     RunFolderError
-        Another writer holds the folder, or it holds a run and ``overwrite`` is false.
+        Another writer holds the folder, it holds a run and ``overwrite`` is false, or
+        ``resume`` finds no unfinished run.
     """
     folder = Path(folder)
+    if resume and overwrite:
+        raise RunFolderError(f"{folder}: resume continues a run, overwrite replaces it: not both")
     folder.mkdir(parents=True, exist_ok=True)
     lock = _take_lock(folder)
     try:
-        _clear_old_run(folder, overwrite)
-        before = set(_files(folder))
-        manifest = {
-            "status": "running",
-            "command": command,
-            "mammokit_version": __version__,
-            "started": time.strftime("%Y-%m-%dT%H:%M:%S"),
-            "host": socket.gethostname(),
-            "pid": os.getpid(),
-        }
+        if resume:
+            manifest = {**_unfinished_run(folder), "status": "running", "pid": os.getpid()}
+            manifest["resumed"] = [*manifest.get("resumed", []), _now()]
+        else:
+            _clear_old_run(folder, overwrite)
+            manifest = {
+                "status": "running",
+                "command": command,
+                "arguments": arguments,
+                "mammokit_version": __version__,
+                "started": _now(),
+                "host": socket.gethostname(),
+                "pid": os.getpid(),
+                "preexisting": _files(folder),  # yours, not the run's
+            }
+        before = set(manifest["preexisting"])
         _write(folder, manifest)
         try:
             yield folder
@@ -131,6 +153,22 @@ def run_folder(
         _write(folder, {**manifest, "status": "complete", **_ended(folder, before)})
     finally:
         lock.unlink(missing_ok=True)
+
+
+def _unfinished_run(folder: Path) -> dict:
+    """The manifest of the run in ``folder`` that ``resume`` may continue."""
+    old = read_run(folder)
+    if old is None:
+        raise RunFolderError(f"{folder}: no run to resume (no {MANIFEST})")
+    if old.get("status") == "complete":
+        raise RunFolderError(f"{folder}: the run is complete; nothing to resume")
+    if "preexisting" not in old:
+        raise RunFolderError(f"{folder}: the run was written by an older mammokit; start it again")
+    return {key: value for key, value in old.items() if key not in ("error", "finished")}
+
+
+def _now() -> str:
+    return time.strftime("%Y-%m-%dT%H:%M:%S")
 
 
 def _take_lock(folder: Path) -> Path:
@@ -206,7 +244,7 @@ def _files(folder: Path) -> list[str]:
 
 def _ended(folder: Path, before: set[str]) -> dict:
     return {
-        "finished": time.strftime("%Y-%m-%dT%H:%M:%S"),
+        "finished": _now(),
         "files": [name for name in _files(folder) if name not in before],
     }
 

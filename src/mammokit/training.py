@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import contextlib
+import json
 import logging
 import os
 import sys
@@ -71,6 +72,7 @@ def fit(
     strategy: tf.distribute.Strategy | None = None,
     verbose: int | str = "auto",
     callbacks: list[keras.callbacks.Callback] | None = None,
+    backup_dir: str | os.PathLike | None = None,
 ) -> keras.callbacks.History:
     """Train a compiled model with early stopping, checkpoints and a CSV log.
 
@@ -109,11 +111,22 @@ def fit(
         epoch, not a frame of the bar per step).
     callbacks
         Extra Keras callbacks.
+    backup_dir
+        Keep the training state here after every epoch, so that a run stopped by Ctrl-C, a
+        crash or a lost machine can go on where it stopped: the weights with the optimizer's
+        state and the epoch (Keras's ``BackupAndRestore``), early stopping's state, and the
+        best epoch so far as ``best.keras`` (a model you can load and use). When the folder
+        already holds a state, training continues from it: the epoch after the last finished,
+        with the same best epoch and patience left; a run that early stopping had ended
+        trains no further. The folder stays after training; remove it once the model is saved.
+        Resumed, the data's shuffling and augmentation start their sequence again, so the run
+        is not bit-identical to one that was never stopped. Not with a multi-worker strategy.
 
     Returns
     -------
     keras.callbacks.History
-        The per-epoch metrics; ``history.model`` is the trained model.
+        The per-epoch metrics (of the epochs this call trained); ``history.model`` is the
+        trained model.
 
     Notes
     -----
@@ -150,12 +163,20 @@ def fit(
     validation = _distributed(validation, strategy, [])
     record_info(model, infos[0] if infos else getattr(train, "mammokit_info", None))
     all_callbacks = list(callbacks or [])
-    if validation is not None:
+    if backup_dir is not None and isinstance(strategy, tf.distribute.MultiWorkerMirroredStrategy):
+        raise MammokitError("backup_dir works on one machine, not with a multi-worker strategy")
+    backup = None if backup_dir is None else Path(backup_dir)
+    if validation is not None:  # before the backup, which marks the epoch as done
         all_callbacks.append(
             keras.callbacks.EarlyStopping(
                 monitor="val_loss", patience=patience, restore_best_weights=True, verbose=0
             )
+            if backup is None
+            else _ResumableEarlyStopping(backup, patience)
         )
+    if backup is not None:
+        epochs = _epochs_left(backup, epochs)
+        all_callbacks.append(keras.callbacks.BackupAndRestore(str(backup), delete_checkpoint=False))
     if checkpoint_dir is not None and is_chief(strategy):
         folder = Path(checkpoint_dir)
         folder.mkdir(parents=True, exist_ok=True)
@@ -177,6 +198,72 @@ def fit(
             callbacks=all_callbacks,
             verbose=(1 if sys.stdout.isatty() else 2) if verbose == "auto" else verbose,
         )
+
+
+#: Early stopping's state in a backup folder, and the best epoch's model.
+EARLY_STOPPING_STATE = "early_stopping.json"
+BEST_MODEL = "best.keras"
+
+
+def _epochs_left(backup: Path, epochs: int) -> int:
+    """``epochs``, or the epochs already finished when early stopping had ended the run."""
+    state = _read_state(backup / EARLY_STOPPING_STATE)
+    if state and state["stopped"]:
+        logger.info("the run in %s had stopped early after %d epochs", backup, state["epochs"])
+        return state["epochs"]
+    return epochs
+
+
+def _read_state(path: Path) -> dict | None:
+    if not path.is_file():
+        return None
+    try:
+        return json.loads(path.read_text())
+    except json.JSONDecodeError as err:
+        raise MammokitError(f"{path}: unreadable training state ({err}); train again") from err
+
+
+class _ResumableEarlyStopping(keras.callbacks.EarlyStopping):
+    """Keras's early stopping on the validation loss, its state kept in ``folder`` after every
+    epoch (and the best epoch's model as ``best.keras``) and taken up again from there."""
+
+    def __init__(self, folder: Path, patience: int) -> None:
+        super().__init__(monitor="val_loss", patience=patience, restore_best_weights=True)
+        self.folder = folder
+
+    def on_train_begin(self, logs=None) -> None:
+        super().on_train_begin(logs)
+        state = _read_state(self.folder / EARLY_STOPPING_STATE)
+        if state is None:
+            return
+        self.best, self.wait, self.best_epoch = state["best"], state["wait"], state["best_epoch"]
+        if self.best is not None:
+            best = keras.saving.load_model(self.folder / BEST_MODEL, compile=False, safe_mode=True)
+            self.best_weights = best.get_weights()
+
+    def on_epoch_end(self, epoch: int, logs=None) -> None:
+        before = self.best
+        super().on_epoch_end(epoch, logs)
+        self.folder.mkdir(parents=True, exist_ok=True)
+        if self.best is not before:  # a new best epoch: keep it as a usable model
+            _replace(self.folder / BEST_MODEL, self.model.save)
+        state = {
+            "best": None if self.best is None else float(self.best),
+            "wait": self.wait,
+            "best_epoch": self.best_epoch,
+            "epochs": epoch + 1,
+            "stopped": bool(self.model.stop_training),
+        }
+        _replace(
+            self.folder / EARLY_STOPPING_STATE, lambda path: path.write_text(json.dumps(state))
+        )
+
+
+def _replace(path: Path, write: Callable[[Path], object]) -> None:
+    """Write ``path`` through a temporary file, so that a reader never finds half of it."""
+    temporary = path.with_name(f"partial-{path.name}")
+    write(temporary)
+    temporary.replace(path)
 
 
 def _distributed(

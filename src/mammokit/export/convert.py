@@ -1,6 +1,7 @@
 """Export for fast CPU and mobile inference: TFLite (float32, float16, int8), ONNX, SavedModel.
 
-Every exported file gets a sidecar (:mod:`mammokit.export.sidecar`) so that
+Every exported file gets a sidecar (:mod:`mammokit.export.sidecar`), and a ``.tflite`` or
+``.onnx`` file the same record inside it (:mod:`mammokit.export.embedded`), so that
 :class:`~mammokit.export.Predictor` serves it as the model was trained.
 """
 
@@ -20,6 +21,7 @@ import tensorflow as tf
 
 from mammokit.datasets.pipeline import make_dataset
 from mammokit.errors import MammokitError, require
+from mammokit.export.embedded import embed_in_onnx, embed_in_tflite
 from mammokit.export.sidecar import input_names, serving_config, view_shape, write_sidecar
 from mammokit.imaging.example import InputSpec
 from mammokit.progress import progress_bar
@@ -125,9 +127,10 @@ def to_tflite(
             converter.representative_dataset = lambda: iter(samples)
             converter.target_spec.supported_ops = [tf.lite.OpsSet.TFLITE_BUILTINS_INT8]
         content = converter.convert()
+    config = {**serving_config(model), "quantize": quantize}
     path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(content)
-    write_sidecar(path, {**serving_config(model), "quantize": quantize})
+    path.write_bytes(embed_in_tflite(content, config))
+    write_sidecar(path, config)
     return path
 
 
@@ -218,8 +221,10 @@ def to_onnx(model: keras.Model, path: str | os.PathLike, opset: int = 17) -> Pat
             lambda *views: model(dict(zip(names, views, strict=True)), training=False)
         )
         signature = list(_signature(model)[0].values())
-    tf2onnx.convert.from_function(
-        function, input_signature=signature, opset=opset, output_path=str(path)
-    )
-    write_sidecar(path, serving_config(model))
+    onnx = require("onnx", "export")
+    proto, _ = tf2onnx.convert.from_function(function, input_signature=signature, opset=opset)
+    config = serving_config(model)
+    embed_in_onnx(proto, config)
+    onnx.save(proto, str(path))
+    write_sidecar(path, config)
     return path

@@ -28,6 +28,7 @@ from mammokit.errors import (
     ModelLoadError,
     require,
 )
+from mammokit.export.embedded import check_agrees, onnx_record, tflite_record
 from mammokit.export.sidecar import SIDECAR_SUFFIX, read_serving_config, view_shape
 from mammokit.imaging.example import ExampleReader, InputSpec
 from mammokit.metrics.levels import aggregate_predictions
@@ -157,13 +158,14 @@ class Predictor:
             raise ModelLoadError(f"{self.path}: no such model file")
         threads = num_threads or os.cpu_count() or 1
         suffix = self.path.suffix.lower()
-        recorded = None
+        recorded, self._record = None, None
         if suffix == ".keras":
             model = load_model(self.path)
             self._run, shape, outputs = self._keras(model)
             recorded = info_of(model, source=str(self.path))
         elif suffix == ".tflite":
             self._run, shape, outputs = self._tflite(threads, tflite_runtime)
+            self._record = tflite_record(self.path)
         elif suffix == ".onnx":
             self._run, shape, outputs = self._onnx(threads)
         else:
@@ -172,6 +174,10 @@ class Predictor:
             )
         sidecar = read_serving_config(self.path) or {}
         _check_sidecar(self.path, sidecar, shape, int(outputs))
+        if self._record is not None:  # the file's own record (exports of 0.3 on)
+            if sidecar:
+                check_agrees(self.path, sidecar, self._record)
+            sidecar = {**self._record, **sidecar}
         self.info = recorded or self._recorded_info(sidecar, int(outputs))
         size = sidecar.get("input_size") or [int(shape[0]), int(shape[1])]
         channels = sidecar.get("channels") or int(shape[2])
@@ -256,6 +262,7 @@ class Predictor:
             )
         except Exception as err:  # onnxruntime raises its own exception types
             raise ModelLoadError(f"{self.path}: not a readable ONNX model ({err})") from err
+        self._record = onnx_record(self.path, session)
         name = session.get_inputs()[0].name
         shape = session.get_inputs()[0].shape[1:]
         outputs = int(session.get_outputs()[0].shape[-1])

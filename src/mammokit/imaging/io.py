@@ -30,6 +30,7 @@ __all__ = [
     "IMAGE_SUFFIXES",
     "MAMMOGRAPHY_MODALITIES",
     "MAX_PIXELS",
+    "MIN_SIDE",
     "check_image_file",
     "read_image",
     "read_image_and_format",
@@ -47,6 +48,10 @@ IMAGE_SUFFIXES = (".jpg", ".jpeg", ".png", ".tif", ".tiff", ".bmp", ".pgm")
 #: (a 30,000 x 30,000 PNG of a few hundred KB would take gigabytes). Like Pillow's
 #: ``MAX_IMAGE_PIXELS``: raise it with ``mammokit.imaging.io.MAX_PIXELS = ...``.
 MAX_PIXELS = 100_000_000
+#: The fewest pixels per side :func:`read_image` accepts. No mammogram export comes near it;
+#: what does is an icon, a 1 x 1 placeholder or a broken export, which would otherwise be
+#: resized into a confident prediction. Lower it with ``mammokit.imaging.io.MIN_SIDE = ...``.
+MIN_SIDE = 32
 #: DICOM modalities read as mammograms: ``MG``, and the radiography and secondary-capture
 #: modalities some archives file (scanned) mammograms under. Others (CT, MR, US, ...) are
 #: refused; extend the tuple to read them anyway.
@@ -89,10 +94,10 @@ def read_image(path: str | os.PathLike, *, min_size: tuple[int, int] | None = No
     --------
     >>> import numpy as np, cv2, tempfile, os
     >>> path = os.path.join(tempfile.mkdtemp(), "x.png")
-    >>> _ = cv2.imwrite(path, np.full((4, 5), 40000, np.uint16))
+    >>> _ = cv2.imwrite(path, np.full((40, 50), 40000, np.uint16))
     >>> img = read_image(path)
     >>> img.shape, img.dtype
-    ((4, 5), dtype('uint16'))
+    ((40, 50), dtype('uint16'))
     """
     return read_image_and_format(path, min_size=min_size)[0]
 
@@ -112,7 +117,7 @@ def read_image_and_format(
     --------
     >>> import numpy as np, cv2, tempfile, os
     >>> path = os.path.join(tempfile.mkdtemp(), "x.png")
-    >>> _ = cv2.imwrite(path, np.full((4, 5), 4000, np.uint16))
+    >>> _ = cv2.imwrite(path, np.full((40, 50), 4000, np.uint16))
     >>> image, kind, bits = read_image_and_format(path)
     >>> image.dtype, kind, bits
     (dtype('uint16'), 'png', None)
@@ -229,10 +234,13 @@ def _decode(path: Path, data: bytes, min_size: tuple[int, int] | None) -> np.nda
     if problem:
         raise ImageReadError(f"{path}: {problem}")
     is_jpeg = data[:2] == _JPEG_SOI
+    size = (0, 0)
     if is_jpeg:
-        _check_pixels(path, *_jpeg_size(buffer))
+        size = _jpeg_size(buffer)
     elif data.startswith(_PNG_SIGNATURE) and len(data) >= 24:
-        _check_pixels(path, int.from_bytes(data[20:24], "big"), int.from_bytes(data[16:20], "big"))
+        size = int.from_bytes(data[20:24], "big"), int.from_bytes(data[16:20], "big")
+    if min(size) > 0:
+        _check_pixels(path, *size)
     flag = cv2.IMREAD_UNCHANGED
     if is_jpeg and min_size is not None:
         flag = _dct_reduction_flag(buffer, min_size)
@@ -242,6 +250,8 @@ def _decode(path: Path, data: bytes, min_size: tuple[int, int] | None) -> np.nda
         raise ImageReadError(f"{path}: not a decodable image ({err.err or err})") from err
     if image is None:
         raise ImageReadError(f"{path}: not a readable image (corrupt, truncated or unsupported)")
+    if min(size) == 0:  # no size in a header read: the decoded image's (never a reduced one)
+        _check_pixels(path, *image.shape[:2])
     if image.ndim == 3 and image.shape[2] >= 3:
         sample = image[::8, ::8, :3].astype(np.int32)
         if np.abs(sample - sample[..., :1]).max() > 8:  # channels differ: a colour picture
@@ -250,11 +260,17 @@ def _decode(path: Path, data: bytes, min_size: tuple[int, int] | None) -> np.nda
 
 
 def _check_pixels(path: Path, height: int, width: int) -> None:
-    """Refuse an image larger than :data:`MAX_PIXELS` before decoding it."""
+    """Refuse an image larger than :data:`MAX_PIXELS` (before decoding it) or with a side
+    under :data:`MIN_SIDE`."""
     if height * width > MAX_PIXELS:
         raise ImageReadError(
             f"{path}: {height} x {width} pixels is over the limit of {MAX_PIXELS:,} "
             "(mammokit.imaging.io.MAX_PIXELS; raise it if the image is genuine)"
+        )
+    if min(height, width) < MIN_SIDE:
+        raise ImageReadError(
+            f"{path}: {height} x {width} pixels is below the minimum of {MIN_SIDE} per side: "
+            "not a mammogram (mammokit.imaging.io.MIN_SIDE; lower it if the image is genuine)"
         )
 
 
@@ -301,7 +317,9 @@ def _read_dicom(path: Path, source: Path | io.BytesIO) -> np.ndarray:
             f"{path}: DICOM modality {modality!r} is not a mammogram (MG); "
             "mammokit.imaging.io.MAMMOGRAPHY_MODALITIES lists what is read"
         )
-    _check_pixels(path, int(dataset.get("Rows", 0) or 0), int(dataset.get("Columns", 0) or 0))
+    rows, columns = int(dataset.get("Rows", 0) or 0), int(dataset.get("Columns", 0) or 0)
+    if rows and columns:
+        _check_pixels(path, rows, columns)
     photometric = str(dataset.get("PhotometricInterpretation", "MONOCHROME2"))
     if photometric not in ("MONOCHROME1", "MONOCHROME2"):
         raise ImageReadError(
@@ -317,6 +335,8 @@ def _read_dicom(path: Path, source: Path | io.BytesIO) -> np.ndarray:
         ) from err
     if pixels.ndim != 2:
         raise ImageReadError(f"{path}: DICOM pixel data has shape {pixels.shape}, want one frame")
+    if not (rows and columns):
+        _check_pixels(path, *pixels.shape)
     try:
         table, offset = _lut_table(dataset, pixels, photometric == "MONOCHROME1")
     except Exception as err:  # a malformed LUT or window makes pydicom raise many kinds
