@@ -88,3 +88,9 @@ def test_train_refuses_an_existing_run_before_touching_it(tmp_path, capsys):
     assert main([*common, "--seed", "1"]) == 1
     assert "holds a complete run; use --overwrite" in capsys.readouterr().err
     assert (out / "test.csv").read_text() == before  # the old split is untouched
+    for bad in (["--epochs", "-1"], ["--batch-size", "0"]):  # checked before the split is written
+        assert main([*common, "--overwrite", *bad]) == 2
+        assert (out / "test.csv").read_text() == before and read_run(out)["status"] == "complete"
+    with pytest.raises(SystemExit) as exited:  # was: silently trained at 224 px
+        main([*common, "--overwrite", "--image-size", "0"])
+    assert exited.value.code == 2
