@@ -161,7 +161,10 @@ def test_a_task_trains_evaluates_and_predicts_with_its_class_names(
     jpeg = synthetic_root / "MINI-DDSM-Complete-JPEG-8" / "Cancer"
     assert main(["predict", str(out / "cnn.keras"), str(jpeg)]) == 0
     lines = capsys.readouterr().out.strip().splitlines()
-    assert lines[0] == "image_path,predicted,p_NoCancer,p_Cancer" and len(lines) == 13
+    header = "image_path,predicted,decision,operating_point,p_NoCancer,p_Cancer"
+    assert lines[0] == header and len(lines) == 13
+    assert all(line.split(",")[2] in ("NoCancer", "Cancer") for line in lines[1:])
+    assert "per image (validation, threshold" in lines[1]
 
 
 def test_help_shows_defaults_and_the_exit_statuses(capsys):

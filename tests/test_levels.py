@@ -124,7 +124,7 @@ def test_chunked_resampling_equals_one_block(monkeypatch):
     probabilities[:, 0] = 1 - probabilities[:, 1:].sum(axis=1).clip(max=1)  # rows sum to 1
     probabilities[:, 1] = 1 - probabilities[:, [0, 2]].sum(axis=1)
     whole = metrics.evaluation_report(truth, probabilities, CLASSES, n_bootstrap=100, seed=1)
-    monkeypatch.setattr("mammokit.metrics.reports._CHUNK_CELLS", 7 * 200)
+    monkeypatch.setattr("mammokit.metrics.bootstrap._CHUNK_CELLS", 7 * 200)
     chunked = metrics.evaluation_report(truth, probabilities, CLASSES, n_bootstrap=100, seed=1)
     assert chunked == whole
 

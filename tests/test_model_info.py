@@ -95,9 +95,15 @@ def test_exports_write_the_models_info_never_a_guess(tmp_path):
     sidecar = read_serving_config(path)
     assert sidecar["class_names"] == ["x", "y", "z"] and sidecar["preprocess"] == "none"
     assert Predictor(path).info.preprocess == "none"
-    (tmp_path / "m.tflite.mammokit.json").unlink()
+    (tmp_path / "m.tflite.mammokit.json").unlink()  # the file's own record remains
+    alone = Predictor(path)
+    assert alone.class_names == ["x", "y", "z"] and alone.info.preprocess == "none"
+    import tensorflow as tf
+
+    plain = tmp_path / "plain.tflite"  # converted without mammokit: nothing recorded
+    plain.write_bytes(tf.lite.TFLiteConverter.from_keras_model(model).convert())
     with pytest.warns(LegacyModelWarning, match="no mammokit sidecar"):
-        assert Predictor(path).class_names == ["Normal", "Benign", "Cancer"]
+        assert Predictor(plain).class_names == ["Normal", "Benign", "Cancer"]
 
 
 def test_custom_preprocessing_must_be_handed_back(tmp_path, records):

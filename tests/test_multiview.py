@@ -223,7 +223,8 @@ def test_cli_trains_explains_and_predicts_a_two_view_model(synthetic_root, tmp_p
     target = tmp_path / "breasts.csv"
     assert main(["predict", str(model), str(out / "test.csv"), "--csv", str(target)]) == 0
     header = target.read_text().splitlines()[0]
-    assert header.startswith("patient_id,side,n_views,missing_views,label,predicted,p_Normal")
+    columns = "patient_id,side,n_views,missing_views,label,predicted,decision,operating_point,p_"
+    assert header.startswith(columns)
     assert main(["predict", str(model), str(cc)]) == 2
 
 

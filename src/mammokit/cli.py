@@ -114,6 +114,8 @@ def _train(args: argparse.Namespace) -> int:
         fit=args.fit,
         inversion=args.inversion,
         blank=args.blank,
+        calibrate=args.calibrate,
+        operating_target=args.operating_point,
     )
     out = Path(args.out)
     command = "mammokit " + " ".join(sys.argv[1:]) if sys.argv[1:] else "mammokit train"
@@ -140,6 +142,7 @@ def _train(args: argparse.Namespace) -> int:
     print(f"split by {how}: {len(train)} train, {len(val)} validation, {len(test)} test images")
     level = entry["evaluation"].get("level", "image")
     print(f"test accuracy per {level} {entry['accuracy']:.1%} after {entry['epochs']} epochs")
+    _print_decision(entry["evaluation"])
     print(f"model: {out / (args.model + '.keras')}; report: {out / (args.model + '_report.json')}")
     return 0
 
@@ -323,6 +326,16 @@ def _image_size(text: str) -> tuple[int, int]:
     return size
 
 
+def _operating_target(text: str) -> str:
+    from mammokit.metrics.operating import parse_target
+
+    try:
+        parse_target(text)
+    except MammokitError as err:
+        raise argparse.ArgumentTypeError(str(err)) from None
+    return text
+
+
 def _split(text: str) -> str:
     """``patient``, ``official`` or ``folds:K`` (K >= 2)."""
     if text in ("patient", "official"):
@@ -367,10 +380,39 @@ def _evaluate(args: argparse.Namespace) -> int:
             f"macro specificity {macro['specificity']:.1%}, "
             f"{result['operating_point']['class']} AUC {auc_text}"
         )
+        _print_decision(result)
     for level, note in report["levels_left_out"].items():
         print(f"{level}: left out ({note})")
     print(f"report: {out / (args.name + '_report.json')}")
     return 0
+
+
+def _print_decision(result: dict) -> None:
+    """The figures at the model's operating point and its calibration, as two lines."""
+    from mammokit.export.predictor import operating_point_name
+
+    point = result["operating_point"]
+    if point.get("source") == "validation":
+
+        def rate(key: str) -> str:
+            value, bounds = point[key], point.get(f"{key}_ci")
+            text = "n/a" if value is None else f"{value:.1%}"
+            return text + (f" [{bounds[0]:.1%}, {bounds[1]:.1%}]" if bounds else "")
+
+        print(
+            f"  at the operating point {operating_point_name(point)}: sensitivity "
+            f"{rate('sensitivity')}, specificity {rate('specificity')}, recalls "
+            f"{point['recall_rate_per_1000']:.0f} and finds "
+            f"{point['cancer_detection_rate_per_1000']:.0f} {point['class']} per 1,000"
+        )
+    calibration = result.get("calibration")
+    if calibration and calibration.get("before"):
+        before = calibration["before"]
+        print(
+            f"  calibration (temperature {calibration['temperature']:.2f}): ECE "
+            f"{before['ece']:.3f} -> {calibration['ece']:.3f}, Brier {before['brier']:.3f} -> "
+            f"{calibration['brier']:.3f}"
+        )
 
 
 def _explain(args: argparse.Namespace) -> int:
@@ -506,7 +548,7 @@ def _predict(args: argparse.Namespace) -> int:
     from mammokit.imaging.io import DICOM_SUFFIXES, IMAGE_SUFFIXES
 
     predictor = Predictor(args.model)
-    if predictor.views is not None:
+    if predictor.views is not None or args.per_breast:
         return _predict_breasts(args, predictor)
     paths = []
     for item in map(Path, args.inputs):
@@ -519,42 +561,59 @@ def _predict(args: argparse.Namespace) -> int:
             paths.append(item)
     if not paths:
         raise MammokitError(f"no images found in {args.inputs}")
-    rows = []
+    import numpy as np
+    import pandas as pd
+
+    from mammokit.export.predictor import add_decision
+
+    batches = []
     for start in _progress(range(0, len(paths), args.batch_size), len(paths), args.batch_size):
-        chunk = paths[start : start + args.batch_size]
-        for path, probabilities in zip(chunk, predictor.predict_files(chunk), strict=True):
-            predicted = predictor.class_names[int(probabilities.argmax())]
-            rows.append([str(path), predicted, *(f"{p:.6f}" for p in probabilities)])
-    header = ["image_path", "predicted", *(f"p_{c}" for c in predictor.class_names)]
+        batches.append(predictor.predict_files(paths[start : start + args.batch_size]))
+    probabilities = np.concatenate(batches)
+    classes = predictor.class_names
+    table = pd.DataFrame(
+        {
+            "image_path": [str(path) for path in paths],
+            "predicted": [classes[i] for i in probabilities.argmax(axis=1)],
+        }
+    )
+    add_decision(table, probabilities, predictor.operating_point("image"), classes)
+    table[[f"p_{c}" for c in classes]] = probabilities
     if args.csv:
-        with open(args.csv, "w", newline="") as handle:
-            csv.writer(handle).writerows([header, *rows])
-        print(f"wrote {len(rows)} predictions to {args.csv}")
+        table.to_csv(args.csv, index=False, float_format="%.6f")
+        print(f"wrote {len(table)} predictions to {args.csv}")
     else:
-        writer = csv.writer(sys.stdout)
-        writer.writerows([header, *rows])
+        table.to_csv(sys.stdout, index=False, float_format="%.6f")
     return 0
 
 
 def _predict_breasts(args: argparse.Namespace, predictor) -> int:
-    """``predict`` for a multi-view model: a dataset in, one row per breast (exam) out."""
+    """``predict`` for a multi-view model or with ``--per-breast``: a dataset in, one row per
+    breast (exam) out."""
     from mammokit import datasets
 
     source = Path(args.inputs[0])
     if len(args.inputs) != 1 or not (source.is_dir() or source.suffix.lower() == ".csv"):
         raise _UsageError(
-            f"{Path(args.model).name} reads the views {list(predictor.views)} of a "
-            f"{predictor.info.level} together: give one dataset (a download, a folder of class "
-            "folders or a records CSV) whose records name each image's patient, side and view"
+            (
+                f"{Path(args.model).name} reads the views {list(predictor.views)} of a "
+                f"{predictor.info.level} together"
+                if predictor.views
+                else "--per-breast calls each breast from its images"
+            )
+            + ": give one dataset (a download, a folder of class folders or a records CSV) "
+            "whose records name each image's patient, side and view"
         )
     records = datasets.load_records(source)
     _report_skipped(records)
     table = predictor.predict_breasts(records, args.batch_size)
-    table["missing_views"] = [",".join(views) for views in table["missing_views"]]
+    if "missing_views" in table:
+        table["missing_views"] = [",".join(views) for views in table["missing_views"]]
     table = table.rename(columns={name: f"p_{name}" for name in predictor.class_names})
     if args.csv:
         table.to_csv(args.csv, index=False, float_format="%.6f")
-        print(f"wrote {len(table)} {predictor.info.level} predictions to {args.csv}")
+        level = predictor.info.level if predictor.views else "breast"
+        print(f"wrote {len(table)} {level} predictions to {args.csv}")
     else:
         table.to_csv(sys.stdout, index=False, float_format="%.6f")
     return 0
@@ -742,6 +801,17 @@ def build_parser() -> argparse.ArgumentParser:
         "--augment", action=argparse.BooleanOptionalAction, default=True,
         help="flip, rotate, zoom, contrast and brightness while training",
     )  # fmt: skip
+    train.add_argument(
+        "--operating-point", default="sensitivity=0.9", type=_operating_target,
+        metavar="sensitivity=S|specificity=S|youden|pf1",
+        help="the decision threshold chosen on the validation part, per image, breast and "
+        "patient, recorded in the model and measured on the test part (default sensitivity=0.9)",
+    )  # fmt: skip
+    train.add_argument(
+        "--calibrate", action=argparse.BooleanOptionalAction, default=True,
+        help="fit temperature scaling on the validation part, inside the model, so saved and "
+        "exported models give calibrated probabilities",
+    )  # fmt: skip
     train.add_argument("--seed", type=int, default=0, help="seed of split, weights and order")
     train.set_defaults(handler=_train)
 
@@ -859,13 +929,19 @@ def build_parser() -> argparse.ArgumentParser:
     predict = commands.add_parser(
         "predict",
         help="class probabilities for image files or folders (.keras, .tflite or .onnx model)",
-        description="Class probabilities per image file; for a multi-view model, per breast "
-        "(exam) of one dataset given as the input (a download, class folders or a records CSV).",
+        description="Class probabilities per image file, and the decision at the model's "
+        "operating point (chosen on validation at training); per breast with --per-breast, or "
+        "for a multi-view model, per breast (exam) of one dataset given as the input (a "
+        "download, class folders or a records CSV).",
     )
     predict.add_argument("model", help="a .keras, .tflite or .onnx file")
     predict.add_argument("inputs", nargs="+", help="image files and/or folders")
     predict.add_argument("--csv", default=None, help="write predictions to this CSV")
     predict.add_argument("--batch-size", type=int, default=32, help="images per prediction step")
+    predict.add_argument(
+        "--per-breast", action="store_true",
+        help="one row per breast, called from its images (INPUTS: one dataset or records CSV)",
+    )  # fmt: skip
     predict.set_defaults(handler=_predict)
     return parser
 

@@ -25,7 +25,7 @@ import os
 import shutil
 import time
 import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -35,6 +35,7 @@ import pandas as pd
 import tensorflow as tf
 
 from mammokit import _deprecation
+from mammokit.calibration import with_temperature
 from mammokit.datasets.augment import default_augmenter
 from mammokit.datasets.grouping import group_views, unit_records
 from mammokit.datasets.pipeline import make_dataset
@@ -42,12 +43,14 @@ from mammokit.datasets.readers.prepared import prepared_recipe
 from mammokit.datasets.splits import class_weights
 from mammokit.errors import MammokitError
 from mammokit.imaging.example import InputSpec
-from mammokit.metrics import plot_confusion_matrix
-from mammokit.metrics.levels import level_report
+from mammokit.metrics import plot_confusion_matrix, plot_reliability_diagram
+from mammokit.metrics.calibration import apply_temperature, fit_temperature
+from mammokit.metrics.levels import level_operating_points, level_report
+from mammokit.metrics.operating import parse_target
 from mammokit.model_info import ModelInfo, info_of
 from mammokit.models.classifier import as_classifier
 from mammokit.models.factory import create_classifier
-from mammokit.records import LEVELS, check_records, level_keys, record_classes
+from mammokit.records import LEVELS, check_records, label_indices, level_keys, record_classes
 from mammokit.registry import model_entry
 from mammokit.training import (
     compile_classifier,
@@ -104,6 +107,17 @@ class TrainConfig:
         Most memory the decoded training and validation images may take in the in-memory
         cache (stored at 16 bits); over it nothing is cached and a log line says so (prepare
         the data once, :func:`mammokit.datasets.prepare`, to read it fast without a cache).
+    calibrate
+        After training, fit temperature scaling on the validation part and build it into the
+        model (:func:`mammokit.training.calibrate`), so its probabilities (saved, exported,
+        served) are calibrated.
+    operating_target
+        The operating point chosen on the validation part, per level, and recorded in the
+        model: ``"sensitivity=0.9"`` (default), ``"specificity=0.9"``, ``"youden"`` or
+        ``"pf1"`` (:func:`mammokit.metrics.parse_target`), or a dict such as
+        ``{"specificity": 0.95}``.
+    positive_class
+        The class the operating point calls (default the last: ``"Cancer"``, ``"Malignant"``).
     """
 
     image_size: tuple[int, int] = (224, 224)
@@ -121,6 +135,9 @@ class TrainConfig:
     inversion: str | None = None
     blank: bool | None = None
     cache_memory_gb: float = 4.0
+    calibrate: bool = True
+    operating_target: str | Mapping[str, float] = "sensitivity=0.9"
+    positive_class: str | None = None
 
 
 def train_model(
@@ -136,6 +153,11 @@ def train_model(
     **model_options,
 ) -> dict:
     """Train, evaluate and save one classifier from records.
+
+    After training, the model is calibrated on the validation part (temperature scaling) and
+    an operating point is chosen there per level (``config.operating_target``), both recorded
+    in the model (``model.info.temperature``, ``model.info.operating_points``); the test
+    report then measures the test part at those thresholds.
 
     While it trains, the state after every epoch is kept in ``<name>_resume/`` (weights,
     optimizer, early stopping, and the best epoch so far as ``best.keras``); it is removed once
@@ -217,7 +239,7 @@ def train_model(
         model,
         train_records if groups[0] is None else unit_records(groups[0]),
         train_data,
-        val_data,
+        _Evaluation(val_records, val_data, groups[1]),
         _Evaluation(test_records, test_data, groups[2]),
         Path(out_dir),
         name or model.name,
@@ -325,7 +347,7 @@ def train_and_evaluate(
         model,
         train_records if groups is None else unit_records(groups),
         train_data,
-        val_data,
+        val_data,  # a dataset without its records: nothing chosen on it
         _Evaluation(test_records, test_data, getattr(test_data, "mammokit_groups", None)),
         Path(out_dir),
         name,
@@ -347,16 +369,19 @@ def _train_evaluate_save(
     model: keras.Model,
     units: pd.DataFrame,
     train_data: tf.data.Dataset,
-    val_data: tf.data.Dataset,
+    validation: _Evaluation | tf.data.Dataset,
     test: _Evaluation,
     out: Path,
     name: str,
     config: TrainConfig,
     resume: bool = False,
 ) -> dict:
-    """Compile, train, save and evaluate; ``units`` are the training examples (images, or
-    breasts for a multi-view model): the learning-rate schedule and class weights count them.
+    """Compile, train, calibrate, decide, save and evaluate; ``units`` are the training
+    examples (images, or breasts for a multi-view model): the learning-rate schedule and
+    class weights count them. A validation part with its records calibrates the model and
+    sets its operating points; a bare dataset (the deprecated entry) only stops early.
     ``resume``: continue from the training state kept in ``<name>_resume/``."""
+    val_data = validation.data if isinstance(validation, _Evaluation) else validation
     out.mkdir(parents=True, exist_ok=True)
     backup, log = out / f"{name}_resume", out / f"{name}_history.csv"
     if resume and not backup.is_dir():
@@ -381,6 +406,8 @@ def _train_evaluate_save(
     seconds = time.perf_counter() - tic
     history = _logged_history(log)  # every epoch of the run, those before a resume included
     plot_history(history, out / f"{name}_training.png", title=name)
+    if isinstance(validation, _Evaluation):
+        model = _calibrate_and_decide(model, validation, config)
     model.save(out / f"{name}.keras")
     evaluation = _evaluate(model, info_of(model), test, out, name)
     shutil.rmtree(backup, ignore_errors=True)  # the run is saved: its state is not needed
@@ -390,6 +417,54 @@ def _train_evaluate_save(
         "train_seconds": round(seconds, 1),
         "evaluation": evaluation,
     }
+
+
+def _calibrate_and_decide(model: keras.Model, validation: _Evaluation, config: TrainConfig):
+    """The trained model calibrated on the validation part (``config.calibrate``), with the
+    operating points chosen there recorded in its info."""
+    info = info_of(model)
+    records = validation.records if validation.groups is None else unit_records(validation.groups)
+    probabilities = model.predict(validation.data, verbose=0)
+    if config.calibrate:
+        temperature = fit_temperature(probabilities, label_indices(records, info.class_names))
+        model = with_temperature(model, temperature)
+        probabilities = apply_temperature(probabilities, temperature)
+        logger.info(
+            "calibrated on %d validation examples: temperature %.3f", len(records), temperature
+        )
+    points = level_operating_points(
+        records,
+        probabilities,
+        parse_target(config.operating_target),
+        "mean" if info.labels == "case" else "max",
+        info.class_names,
+        _levels_from(info.level, ("image", "breast", "patient")),
+        config.positive_class,
+    )
+    record_info(model, info_of(model).replace(operating_points=points or None))
+    return model
+
+
+def _levels_from(first: str, levels: Sequence[str]) -> tuple[str, ...]:
+    """``levels`` at or above ``first`` (a breast model has no image results)."""
+    return tuple(level for level in levels if LEVELS.index(level) >= LEVELS.index(first))
+
+
+def _plot_calibration(
+    report: dict, records: pd.DataFrame, probabilities: np.ndarray, info: ModelInfo, path, name
+) -> None:
+    """The reliability diagram of the positive class per example (before and after the
+    model's temperature, when it has one)."""
+    column = list(info.class_names).index(report["operating_point"]["class"])
+    truth = (label_indices(records, info.class_names) == column).astype(int)
+    curves = {"model": probabilities[:, column]}
+    if info.temperature is not None:
+        before = apply_temperature(probabilities, 1 / info.temperature)[:, column]
+        curves = {
+            "before calibration": before,
+            f"after (T = {info.temperature:.2f})": curves["model"],
+        }
+    plot_reliability_diagram(truth, curves, path, title=f"{name}: {info.class_names[column]}")
 
 
 def _logged_history(log: Path) -> dict[str, list[float]]:
@@ -502,7 +577,7 @@ def _evaluate(
                 f"to_tf_dataset(records, ..., group={info.level!r}, views={list(info.views)})"
             )
         records = unit_records(groups)  # one row per breast (exam): what the model predicts
-        levels = tuple(level for level in levels if LEVELS.index(level) >= LEVELS.index(info.level))
+        levels = _levels_from(info.level, levels)
     probabilities = model.predict(part.data, verbose=0)
     if len(probabilities) != len(records):
         raise MammokitError(f"{len(probabilities)} predictions for {len(records)} records")
@@ -514,7 +589,21 @@ def _evaluate(
         except MammokitError as err:
             notes[level] = str(err)
             continue
-        reports[level] = level_report(records, probabilities, level, how, classes)
+        point = (info.operating_points or {}).get(level)
+        if point is not None and point.get("how", how) != how:
+            notes[f"{level} operating point"] = (
+                f"chosen on probabilities combined by {point['how']!r}, not {how!r}: not applied"
+            )
+            point = None
+        reports[level] = level_report(
+            records,
+            probabilities,
+            level,
+            how,
+            classes,
+            operating_point=point,
+            temperature=info.temperature,
+        )
     report = {**reports[first], "levels": reports, "levels_left_out": notes}
     if out_dir is None:
         return report
@@ -526,6 +615,7 @@ def _evaluate(
         out / f"{name}_confusion.png",
         title=f"{name}: accuracy {report['accuracy']:.1%} (n = {report['n']} {first}s)",
     )
+    _plot_calibration(report, records, probabilities, info, out / f"{name}_reliability.png", name)
     predictions = [
         {"image_path": path, "label": label, "probabilities": np.round(p, 6).tolist()}
         for path, label, p in zip(

@@ -16,7 +16,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Mapping, Sequence
-from dataclasses import asdict, dataclass, fields, replace
+from dataclasses import asdict, dataclass, field, fields, replace
 
 from mammokit.errors import LegacyModelWarning, ModelConfigError
 from mammokit.records import CLASSES
@@ -70,6 +70,15 @@ class ModelInfo:
         (:data:`INVERSIONS`).
     blank
         Whether what is not breast inside the crop was set to the background level.
+    operating_points
+        The decision thresholds chosen on validation data, by level (``"image"``,
+        ``"breast"``, ``"patient"``), each a dict with ``threshold``, ``class`` (the positive
+        class), ``level``, ``source`` (``"validation"``), ``target`` and the validation
+        figures (:func:`mammokit.metrics.choose_operating_point`); ``None`` where none was
+        chosen. :attr:`operating_point` is the one at the model's own level.
+    temperature
+        The temperature the model's outputs are calibrated with
+        (:func:`mammokit.training.calibrate`); ``None`` for an uncalibrated model.
 
     Info saved before ``inversion`` and ``blank`` existed reads as :data:`BEFORE_RECORDED`.
 
@@ -90,6 +99,8 @@ class ModelInfo:
     fit: str = "stretch"
     inversion: str = "detect"
     blank: bool = True
+    operating_points: dict | None = field(default=None, hash=False)
+    temperature: float | None = None
 
     def __post_init__(self) -> None:
         names = tuple(str(name) for name in self.class_names)
@@ -110,6 +121,16 @@ class ModelInfo:
         object.__setattr__(self, "blank", bool(self.blank))
         if self.views is not None:
             object.__setattr__(self, "views", check_views(self.views))
+        if self.operating_points is not None and not all(
+            isinstance(point, Mapping) and "threshold" in point
+            for point in dict(self.operating_points).values()
+        ):
+            raise ModelConfigError(
+                f"operating_points must map levels to dicts with a threshold, got "
+                f"{self.operating_points!r}"
+            )
+        if self.temperature is not None and not float(self.temperature) > 0:
+            raise ModelConfigError(f"temperature must be above 0, got {self.temperature}")
 
     @property
     def level(self) -> str:
@@ -117,6 +138,11 @@ class ModelInfo:
         if self.views is None:
             return "image"
         return views_level(self.views)
+
+    @property
+    def operating_point(self) -> dict | None:
+        """The operating point at the model's own level (:attr:`level`), or ``None``."""
+        return (self.operating_points or {}).get(self.level)
 
     def replace(self, **changes: object) -> ModelInfo:
         """A copy with some fields changed."""
@@ -130,6 +156,7 @@ class ModelInfo:
             values["intensity"] = list(self.intensity)
         if self.views is not None:
             values["views"] = list(self.views)
+        values["operating_point"] = self.operating_point  # for readers of one threshold
         return values
 
     @classmethod

@@ -14,6 +14,7 @@ import keras
 import tensorflow as tf
 from matplotlib.figure import Figure
 
+from mammokit.calibration import calibrate
 from mammokit.distribute import global_batch_statistics, is_chief
 from mammokit.errors import MammokitError, ModelConfigError
 from mammokit.figures import save_or_return
@@ -24,6 +25,7 @@ from mammokit.models.classifier import Classifier
 
 __all__ = [
     "DatasetFunction",
+    "calibrate",
     "compile_classifier",
     "fit",
     "is_chief",

@@ -38,7 +38,13 @@ from mammokit.progress import progress_bar
 from mammokit.records import with_classes
 from mammokit.views import input_name, view_batch
 
-__all__ = ["TFLITE_RUNTIMES", "Predictor", "tflite_interpreter"]
+__all__ = [
+    "TFLITE_RUNTIMES",
+    "Predictor",
+    "add_decision",
+    "operating_point_name",
+    "tflite_interpreter",
+]
 
 #: The interpreters a ``.tflite`` file can be served with (``"auto"``: LiteRT where installed).
 TFLITE_RUNTIMES = ("auto", "litert", "tensorflow")
@@ -100,6 +106,53 @@ def _check_sidecar(path: Path, sidecar: dict, shape: Sequence, outputs: int) -> 
     channels = sidecar.get("channels")
     if channels is not None and fixed[2] is not None and int(channels) != fixed[2]:
         raise ModelLoadError(f"{where} says {channels} channel(s), the model takes {fixed[2]}")
+
+
+def add_decision(
+    table: pd.DataFrame, probabilities: np.ndarray, point: dict | None, class_names: list[str]
+) -> pd.DataFrame:
+    """Add the call at ``point`` (``decision``: the positive class where its probability
+    reaches the threshold, else the most probable other class) and the point's name
+    (``operating_point``) to ``table``, whose rows are those of ``probabilities``; with no
+    point, ``table`` as it is.
+
+    Examples
+    --------
+    >>> import numpy as np, pandas as pd
+    >>> point = {"class": "Cancer", "threshold": 0.3, "target": "youden", "level": "image"}
+    >>> table = add_decision(pd.DataFrame(index=range(2)), np.array([[0.6, 0.4], [0.8, 0.2]]),
+    ...                      point, ["Normal", "Cancer"])
+    >>> table["decision"].tolist()
+    ['Cancer', 'Normal']
+    """
+    if point is None:
+        return table
+    column = class_names.index(point["class"])
+    others = [i for i in range(len(class_names)) if i != column]
+    alternative = np.array(class_names)[others][probabilities[:, others].argmax(axis=1)]
+    called = probabilities[:, column] >= point["threshold"]
+    table["decision"] = np.where(called, point["class"], alternative)
+    table["operating_point"] = operating_point_name(point)
+    return table
+
+
+def operating_point_name(point: dict) -> str:
+    """A short name of an operating point, e.g. ``"sensitivity 0.90 per image (validation,
+    threshold 0.312)"``.
+
+    Examples
+    --------
+    >>> operating_point_name({"target": "youden", "level": "breast", "threshold": 0.25,
+    ...                       "source": "validation"})
+    'youden per breast (validation, threshold 0.250)'
+    """
+    target = point.get("target")
+    if isinstance(target, dict):
+        target = " ".join(f"{name} {value:.2f}" for name, value in target.items())
+    return (
+        f"{target} per {point.get('level', 'image')} ({point.get('source', 'given')}, "
+        f"threshold {point['threshold']:.3f})"
+    )
 
 
 class Predictor:
@@ -354,8 +407,11 @@ class Predictor:
         -------
         pandas.DataFrame
             ``image_path`` (with ``patient_id``, ``side`` and ``view`` for records),
-            ``predicted`` (the most probable class) and one probability column per class
-            name. :func:`mammokit.metrics.levels.aggregate_predictions` turns it into results per
+            ``predicted`` (the most probable class), for a model with an operating point
+            ``decision`` (its positive class where that class's probability reaches the
+            threshold chosen on validation, else the most probable other class) and
+            ``operating_point`` (its name), and one probability column per class name.
+            :func:`mammokit.metrics.levels.aggregate_predictions` turns it into results per
             breast or patient: ``aggregate_predictions(records, table[predictor.class_names])``.
 
         Examples
@@ -366,7 +422,7 @@ class Predictor:
         >>> path = os.path.join(folder, "cnn.keras")
         >>> cnn_classifier(input_shape=(16, 16, 1), filters=(4,), class_names=["B", "M"]).save(path)
         >>> image = os.path.join(folder, "x.RIGHT_CC.png")
-        >>> _ = cv2.imwrite(image, np.full((40, 30), 120, np.uint8))
+        >>> _ = cv2.imwrite(image, np.full((48, 40), 120, np.uint8))
         >>> list(Predictor(path).predict_records([image]).columns)
         ['image_path', 'predicted', 'B', 'M']
         """
@@ -382,15 +438,26 @@ class Predictor:
             reader = ExampleReader.of_files(self.spec, table["image_path"])
         probabilities = self._predict_images(reader, batch_size)
         table["predicted"] = [self.class_names[i] for i in probabilities.argmax(axis=1)]
+        add_decision(table, probabilities, self.operating_point("image"), self.class_names)
         for index, name in enumerate(self.class_names):
             table[name] = probabilities[:, index]
         return table
+
+    def operating_point(self, level: str, how: str | None = None) -> dict | None:
+        """The model's operating point per ``level`` (chosen on validation and recorded at
+        training), or ``None``: the model has none there, or it was chosen on probabilities
+        combined otherwise than ``how`` (default the model's rule, see :meth:`predict_breasts`)."""
+        how = how or ("mean" if self.info.labels == "case" else "max")
+        point = (self.info.operating_points or {}).get(level)
+        if point is None or (level != self.info.level and point.get("how", how) != how):
+            return None
+        return point
 
     def predict_breasts(
         self,
         records: pd.DataFrame,
         batch_size: int = 32,
-        how: str = "max",
+        how: str | None = None,
         missing_view: str = "zeros",
     ) -> pd.DataFrame:
         """Named class probabilities per breast (per exam, for an exam model).
@@ -410,7 +477,10 @@ class Predictor:
         batch_size
             Breasts (images, for a single-image model) per inference call.
         how
-            ``"max"`` or ``"mean"``: how a single-image model's images call the breast.
+            ``"max"`` or ``"mean"``: how a single-image model's images call the breast;
+            ``None`` (default) follows the labels the model was trained on, as
+            :func:`mammokit.experiment.evaluate_model` does: ``"mean"`` for case labels,
+            ``"max"`` otherwise (0.1 always took ``"max"``).
         missing_view
             ``"zeros"``, ``"repeat"``, ``"skip"`` or ``"error"``, for a multi-view model.
 
@@ -420,8 +490,9 @@ class Predictor:
             One row per breast: ``patient_id`` (``exam_id``), ``side`` (not for an exam
             model), ``n_images`` (single-image model) or ``n_views`` and ``missing_views``
             (multi-view model), ``label`` (the most severe image label, when the records'
-            labels are the model's classes), ``predicted`` and one probability column per
-            class name.
+            labels are the model's classes), ``predicted``, ``decision`` and
+            ``operating_point`` (at the model's breast operating point, chosen with the same
+            ``how``; see :meth:`predict_records`) and one probability column per class name.
 
         Examples
         --------
@@ -438,6 +509,7 @@ class Predictor:
         (6, ['patient_id', 'side', 'n_views', 'missing_views'])
         """
         table, labelled = self._known_labels(records)
+        how = how or ("mean" if self.info.labels == "case" else "max")
         if self.views is None:
             images = self.predict_records(table, batch_size)
             result = aggregate_predictions(
@@ -451,8 +523,15 @@ class Predictor:
         if not labelled:
             result = result.drop(columns="label")
         position = result.columns.get_loc(self.class_names[0])
-        predicted = result[self.class_names].to_numpy().argmax(axis=1)
-        result.insert(position, "predicted", [self.class_names[i] for i in predicted])
+        probabilities = result[self.class_names].to_numpy()
+        result.insert(position, "predicted", [self.class_names[i] for i in probabilities.argmax(1)])
+        decided = add_decision(
+            result[result.columns[: position + 1]].copy(),
+            probabilities,
+            self.operating_point(self.info.level if self.views else "breast", how),
+            self.class_names,
+        )
+        result = pd.concat([decided, result[self.class_names]], axis=1)
         return result.reset_index(drop=True)
 
     def _known_labels(self, records: pd.DataFrame) -> tuple[pd.DataFrame, bool]:

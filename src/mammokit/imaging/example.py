@@ -180,9 +180,9 @@ def load_example(
     --------
     >>> import tempfile, os, cv2, numpy as np
     >>> path = os.path.join(tempfile.mkdtemp(), "x.png")
-    >>> _ = cv2.imwrite(path, np.full((40, 30), 4095, np.uint16))    # 12 bits in 16
+    >>> _ = cv2.imwrite(path, np.full((48, 40), 4095, np.uint16))    # 12 bits in 16
     >>> image, mask = load_example(path, image_size=(8, 8), preprocess=None)
-    >>> float(image.max()), float(mask.max())
+    >>> round(float(image.max()), 3), float(mask.max())
     (255.0, 0.0)
     """
     image, _ = read_scaled(
@@ -566,7 +566,7 @@ class ExampleReader:
     --------
     >>> import tempfile, os, cv2, numpy as np
     >>> path = os.path.join(tempfile.mkdtemp(), "x.LEFT_CC.png")
-    >>> _ = cv2.imwrite(path, np.full((40, 30), 120, np.uint8))
+    >>> _ = cv2.imwrite(path, np.full((48, 40), 120, np.uint8))
     >>> reader = ExampleReader.of_files(InputSpec((8, 8), channels=1), [path])
     >>> reader.sides, reader.read(0)[0].shape, float(reader.read_views([0, -1])[1].max())
     (('LEFT',), (8, 8), 0.0)

@@ -307,10 +307,11 @@ def read_scaled(
     --------
     >>> import numpy as np, cv2, tempfile, os
     >>> path = os.path.join(tempfile.mkdtemp(), "twelve.png")
-    >>> _ = cv2.imwrite(path, np.array([[0, 2048, 4095]], np.uint16))
+    >>> stripes = np.repeat([[0, 2048, 4095]], 40, axis=0).repeat(16, axis=1)  # 40 x 48
+    >>> _ = cv2.imwrite(path, stripes.astype(np.uint16))
     >>> image, scale = read_scaled(path)
-    >>> image.round().tolist(), scale.rule, scale.bits
-    ([[0.0, 128.0, 255.0]], 'content', 12)
+    >>> image[0, ::16].round().tolist(), scale.rule, scale.bits
+    ([0.0, 128.0, 255.0], 'content', 12)
     """
     image, source, declared = read_image_and_format(path, min_size=min_size)
     scale = intensity_scale(
@@ -352,8 +353,8 @@ def intensity_survey(
     --------
     >>> import numpy as np, cv2, tempfile, os
     >>> folder = tempfile.mkdtemp()
-    >>> _ = cv2.imwrite(os.path.join(folder, "a.png"), np.full((4, 4), 4000, np.uint16))
-    >>> _ = cv2.imwrite(os.path.join(folder, "b.png"), np.full((4, 4), 200, np.uint8))
+    >>> _ = cv2.imwrite(os.path.join(folder, "a.png"), np.full((40, 40), 4000, np.uint16))
+    >>> _ = cv2.imwrite(os.path.join(folder, "b.png"), np.full((40, 40), 200, np.uint8))
     >>> survey = intensity_survey(sorted(os.path.join(folder, n) for n in os.listdir(folder)))
     >>> survey[["rule", "bits", "polarity"]].values.tolist()
     [['content', 12, 'undecided'], ['8-bit', 8, 'undecided']]

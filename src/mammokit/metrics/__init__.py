@@ -4,12 +4,15 @@ Definitions (one class against the rest, decision = argmax of the probabilities)
 
     sensitivity = TP / (TP + FN)        specificity = TN / (TN + FP)
 
-The package is in three modules: :mod:`~mammokit.metrics.reports` (reports from arrays of
-labels and probabilities, with intervals that resample patients),
-:mod:`~mammokit.metrics.levels` (results per breast, exam and patient) and
-:mod:`~mammokit.metrics.streaming` (:class:`Sensitivity` and :class:`Specificity` as Keras
-metrics). Importing the package does not load TensorFlow; the Keras metrics load it when
-first used.
+The package's modules: :mod:`~mammokit.metrics.reports` (reports from arrays of labels and
+probabilities, with intervals that resample patients, :mod:`~mammokit.metrics.bootstrap`),
+:mod:`~mammokit.metrics.levels` (results per breast, exam and patient),
+:mod:`~mammokit.metrics.operating` (operating points chosen on validation, screening figures:
+sensitivity at specificity, partial AUC, pF1, recall and cancer detection rates),
+:mod:`~mammokit.metrics.calibration` (ECE, Brier score, reliability diagrams, temperature
+scaling) and :mod:`~mammokit.metrics.streaming` (:class:`Sensitivity` and
+:class:`Specificity` as Keras metrics). Importing the package does not load TensorFlow; the
+Keras metrics load it when first used.
 
 Examples
 --------
@@ -23,7 +26,28 @@ from __future__ import annotations
 import importlib
 from typing import TYPE_CHECKING
 
-from mammokit.metrics.levels import aggregate_predictions, level_report
+from mammokit.metrics.calibration import (
+    apply_temperature,
+    brier_score,
+    calibration_report,
+    expected_calibration_error,
+    fit_temperature,
+    plot_reliability_diagram,
+    reliability_curve,
+)
+from mammokit.metrics.levels import aggregate_predictions, level_operating_points, level_report
+from mammokit.metrics.operating import (
+    cancer_detection_rate,
+    choose_operating_point,
+    operating_figures,
+    parse_target,
+    partial_auc,
+    pf1,
+    recall_rate,
+    screening_report,
+    sensitivity_at_specificity,
+    specificity_at_sensitivity,
+)
 from mammokit.metrics.reports import (
     confusion_display,
     evaluation_report,
@@ -39,12 +63,30 @@ __all__ = [
     "Sensitivity",
     "Specificity",
     "aggregate_predictions",
+    "apply_temperature",
+    "brier_score",
+    "calibration_report",
+    "cancer_detection_rate",
+    "choose_operating_point",
     "confusion_display",
     "evaluation_report",
+    "expected_calibration_error",
+    "fit_temperature",
+    "level_operating_points",
     "level_report",
+    "operating_figures",
+    "parse_target",
+    "partial_auc",
+    "pf1",
     "plot_confusion_matrix",
+    "plot_reliability_diagram",
+    "recall_rate",
+    "reliability_curve",
     "report_table",
+    "screening_report",
+    "sensitivity_at_specificity",
     "sensitivity_specificity",
+    "specificity_at_sensitivity",
 ]
 
 _KERAS_METRICS = ("Sensitivity", "Specificity")

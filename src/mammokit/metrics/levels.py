@@ -28,16 +28,26 @@ patient_id  side  n_images  label  Normal  Benign
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import logging
+from collections.abc import Mapping, Sequence
 
 import numpy as np
 import pandas as pd
 
 from mammokit.errors import MammokitError
+from mammokit.metrics.operating import choose_operating_point
 from mammokit.metrics.reports import evaluation_report
 from mammokit.records import LEVELS, label_indices, level_keys, record_classes
 
-__all__ = ["LEVELS", "aggregate_predictions", "level_keys", "level_report"]
+__all__ = [
+    "LEVELS",
+    "aggregate_predictions",
+    "level_keys",
+    "level_operating_points",
+    "level_report",
+]
+
+logger = logging.getLogger("mammokit")
 _HOW = ("max", "mean")
 
 
@@ -128,7 +138,8 @@ def level_report(
     records, probabilities, level, how, class_names
         As for :func:`aggregate_predictions`.
     **options
-        ``n_bootstrap``, ``seed``, ``positive_class``, ``target_sensitivity`` of the report.
+        ``n_bootstrap``, ``seed``, ``positive_class``, ``target_sensitivity``,
+        ``operating_point``, ``temperature`` of the report.
 
     Returns
     -------
@@ -157,3 +168,66 @@ def level_report(
         truth, table[list(classes)].to_numpy(), classes, groups=table["patient_id"], **options
     )
     return {"level": level, "how": how, **report}
+
+
+def level_operating_points(
+    records: pd.DataFrame,
+    probabilities: np.ndarray,
+    target: Mapping[str, float] | str = "youden",
+    how: str = "max",
+    class_names: Sequence[str] | None = None,
+    levels: Sequence[str] = ("image", "breast", "patient"),
+    positive_class: str | None = None,
+    source: str = "validation",
+) -> dict[str, dict]:
+    """An operating point per level, chosen on these records (validation data).
+
+    A breast is called by its aggregated probability (``how``), so its threshold differs from
+    an image's: each level gets its own, from :func:`aggregate_predictions` and
+    :func:`~mammokit.metrics.choose_operating_point`. A level the records cannot give
+    (breasts without sides) or without positives and negatives is left out, with a log line.
+
+    Returns
+    -------
+    dict
+        ``{level: point}``, each point :func:`~mammokit.metrics.choose_operating_point`'s
+        dict with ``class`` (the positive class, default the last), ``level``, ``how`` and
+        ``source``.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> from mammokit.records import make_records
+    >>> rows = [{"image_path": f"/{p}{s}{v}.png", "label": "Cancer" if p and s == "L" else
+    ...          "Normal", "patient_id": str(p), "side": s, "view": v}
+    ...         for p in range(2) for s in "LR" for v in ("CC", "MLO")]
+    >>> records = make_records(rows, classes=["Normal", "Cancer"])
+    >>> cancer = np.array([0.1, 0.2, 0.3, 0.1, 0.8, 0.4, 0.2, 0.3])
+    >>> points = level_operating_points(records, np.stack([1 - cancer, cancer], 1), "youden")
+    >>> {level: round(point["threshold"], 2) for level, point in points.items()}
+    {'image': 0.4, 'breast': 0.8, 'patient': 0.8}
+    """
+    classes = tuple(class_names) if class_names is not None else record_classes(records)
+    positive = positive_class or classes[-1]
+    if positive not in classes:
+        raise MammokitError(f"positive class {positive!r} is not one of {list(classes)}")
+    points = {}
+    for level in levels:
+        try:
+            table = aggregate_predictions(records, probabilities, level, how, classes)
+        except MammokitError as err:  # e.g. breasts without a side
+            logger.warning("no operating point per %s: %s", level, err)
+            continue
+        truth = (table["label"] == positive).to_numpy()
+        if truth.all() or not truth.any():
+            logger.warning(
+                "no operating point per %s: the %s data hold no %s %s",
+                level,
+                source,
+                "negative" if truth.all() else "positive",
+                level,
+            )
+            continue
+        point = choose_operating_point(truth.astype(int), table[positive].to_numpy(), target)
+        points[level] = {"class": positive, "level": level, "how": how, "source": source, **point}
+    return points

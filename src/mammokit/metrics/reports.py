@@ -17,7 +17,7 @@ from __future__ import annotations
 
 import os
 import warnings
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -27,7 +27,9 @@ from sklearn.metrics import roc_curve
 
 from mammokit.errors import MammokitError
 from mammokit.figures import save_or_return
-from mammokit.progress import progress_bar
+from mammokit.metrics.bootstrap import resample_weights
+from mammokit.metrics.calibration import apply_temperature, calibration_report
+from mammokit.metrics.operating import operating_figures, screening_report
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from matplotlib.figure import Figure
@@ -178,8 +180,6 @@ PROBABILITY_TOLERANCE = 1e-6
 #: ... and how far from 1 a row of them may sum (an int8 model's outputs, in steps of 1/256,
 #: stray by up to about a class count / 256).
 ROW_SUM_TOLERANCE = 0.02
-#: Most bootstrap weights (resamples x examples) held at once; about 16 MB of float64.
-_CHUNK_CELLS = 2_000_000
 
 
 def _bootstrap(
@@ -189,29 +189,11 @@ def _bootstrap(
     seed: int,
     groups: np.ndarray | None,
 ) -> dict[str, np.ndarray]:
-    """The statistics of ``n_bootstrap`` resamples, drawn in chunks.
-
-    Without ``groups`` examples are drawn with replacement; with them whole groups (patients)
-    are, so examples of one patient stay together. For a fixed seed the resamples are the
-    same whatever the chunk size.
-    """
-    if groups is None:
-        members, count = np.arange(truth.size), truth.size
-    else:
-        members, uniques = pd.factorize(pd.Series(groups), sort=True)
-        count = len(uniques)
-    rng = np.random.default_rng(seed)
-    chunk = max(1, _CHUNK_CELLS // max(truth.size, count))
-    parts: list[dict[str, np.ndarray]] = []
-    with progress_bar(n_bootstrap, "bootstrap", unit="resample") as bar:
-        for start in range(0, n_bootstrap, chunk):
-            size = min(chunk, n_bootstrap - start)
-            draws = rng.integers(0, count, size=(size, count))
-            offsets = np.arange(size)[:, np.newaxis] * count
-            drawn = np.bincount((draws + offsets).ravel(), minlength=size * count)
-            weights = drawn.reshape(size, count)[:, members].astype(np.float64)
-            parts.append(_per_class_values(truth, prob, weights))
-            bar.update(size)
+    """The statistics of ``n_bootstrap`` resamples (:func:`resample_weights`)."""
+    parts = [
+        _per_class_values(truth, prob, weights)
+        for weights in resample_weights(truth.size, groups, n_bootstrap, seed)
+    ]
     return {key: np.concatenate([part[key] for part in parts]) for key in parts[0]}
 
 
@@ -224,8 +206,11 @@ def evaluation_report(
     positive_class: str | None = None,
     target_sensitivity: float = 0.9,
     groups: Sequence | np.ndarray | None = None,
+    operating_point: Mapping | None = None,
+    temperature: float | None = None,
 ) -> dict:
-    """A JSON-ready evaluation: accuracy, confusion matrix, per-class rates with 95% CIs.
+    """A JSON-ready evaluation: accuracy, confusion matrix, per-class rates with 95% CIs,
+    the figures at an operating point fixed beforehand, screening figures and calibration.
 
     Parameters
     ----------
@@ -241,14 +226,23 @@ def evaluation_report(
     seed
         Seed of the resampling.
     positive_class
-        Class for the operating point, default the last class (``"Cancer"``).
+        Class for the operating point, default the last class (``"Cancer"``), or the class
+        of ``operating_point``.
     target_sensitivity
-        The operating point is the highest threshold on the positive class's probability
-        that reaches this sensitivity.
+        ``"at_target_on_this_set"`` is the highest threshold on the positive class's
+        probability that reaches this sensitivity on these very data: met by construction,
+        so it describes these data and does not measure the model.
     groups
         The patient (or any cluster) of each example. The bootstrap then resamples whole
         patients, so the intervals account for a patient's images being alike; without it
         examples are resampled one by one.
+    operating_point
+        A threshold chosen beforehand on other data (validation), as a model records it
+        (``model.info.operating_points[level]``, :func:`mammokit.metrics.choose_operating_point`):
+        ``"operating_point"`` then gives these data's figures at it, with intervals.
+    temperature
+        The temperature ``y_prob`` was calibrated with (``model.info.temperature``), to
+        report the calibration before it as well as after.
 
     Returns
     -------
@@ -256,9 +250,14 @@ def evaluation_report(
         ``"accuracy"``, ``"accuracy_ci"``, ``"n"``, ``"class_names"``, ``"confusion_matrix"``
         (rows: truth), ``"per_class"[name]`` with ``"sensitivity"``, ``"specificity"``,
         ``"precision"``, ``"auc"`` and a ``"<name>_ci"`` ``[lo, hi]`` for each, ``"macro"``
-        (the same four, averaged over the classes where they are defined) and
-        ``"operating_point"``. A class absent from ``y_true`` has sensitivity and AUC
-        ``None`` (undefined, not 0) and a ``"note"`` saying so. With fewer than
+        (the same four, averaged over the classes where they are defined),
+        ``"operating_point"`` (with ``source``: ``"validation"`` for a given one, else
+        ``"this set (at target)"``, the same as ``"at_target_on_this_set"``), ``"screening"``
+        (:func:`mammokit.metrics.screening_report` of the positive class, ``None`` without
+        both positives and negatives) and ``"calibration"`` (ECE and Brier score of the
+        positive class; ``before`` the temperature too, when given). A class absent from
+        ``y_true`` has sensitivity and AUC ``None`` (undefined, not 0) and a ``"note"``
+        saying so. With fewer than
         :data:`MIN_INTERVAL_UNITS` patients (``groups``) or examples every interval is
         ``None`` and ``"interval_note"`` says why.
 
@@ -330,9 +329,15 @@ def evaluation_report(
         key: value(np.nanmean(point[key])) if not np.isnan(point[key]).all() else None
         for key in ("sensitivity", "specificity", "precision", "auc")
     }
-    positive = positive_class or class_names[-1]
+    positive = (operating_point or {}).get("class") or positive_class or class_names[-1]
     if positive not in class_names:
-        raise MammokitError(f"positive_class {positive!r} is not one of {list(class_names)}")
+        raise MammokitError(f"positive class {positive!r} is not one of {list(class_names)}")
+    is_positive = truth == list(class_names).index(positive)
+    score = prob[:, list(class_names).index(positive)]
+    at_target = {
+        **_operating_point(is_positive, score, positive, target_sensitivity),
+        "source": "this set (at target)",
+    }
     interval_note = (
         f"no intervals: {units} {'patient' if groups is not None else 'example'}(s), fewer "
         f"than {MIN_INTERVAL_UNITS}"
@@ -349,13 +354,63 @@ def evaluation_report(
         "confusion_matrix": _confusion(truth, prob.argmax(axis=1), num_classes).tolist(),
         "per_class": per_class,
         "macro": macro,
-        "operating_point": _operating_point(
-            truth == class_names.index(positive),
-            prob[:, list(class_names).index(positive)],
-            positive,
-            target_sensitivity,
+        "operating_point": at_target,
+        "at_target_on_this_set": at_target,
+        **_decision_figures(
+            is_positive, score, positive, operating_point, groups, n_bootstrap, seed
+        ),
+        "calibration": _calibration(
+            is_positive, prob, list(class_names).index(positive), temperature
         ),
     }
+
+
+def _decision_figures(
+    is_positive: np.ndarray,
+    score: np.ndarray,
+    positive: str,
+    operating_point: Mapping | None,
+    groups,
+    n_bootstrap: int,
+    seed: int,
+) -> dict:
+    """``screening`` figures and, for a point fixed beforehand, ``operating_point``."""
+    threshold = None if operating_point is None else float(operating_point["threshold"])
+    if is_positive.all() or not is_positive.any():
+        screening = None
+    else:
+        screening = screening_report(
+            is_positive, score, threshold, groups, n_bootstrap=n_bootstrap, seed=seed
+        )
+    if operating_point is None:
+        return {"screening": screening}
+    here = operating_figures(is_positive, score, threshold)
+    point = {
+        "class": positive,
+        "threshold": threshold,
+        "source": operating_point.get("source", "given"),
+        "level": operating_point.get("level"),
+        "target": operating_point.get("target"),
+        "sensitivity": here["sensitivity"],
+        "specificity": here["specificity"],
+        "recall_rate_per_1000": here["recall_rate_per_1000"],
+        "cancer_detection_rate_per_1000": here["cancer_detection_rate_per_1000"],
+        "chosen_on": {key: operating_point.get(key) for key in ("sensitivity", "specificity", "n")},
+    }
+    if screening is not None:
+        for key in ("sensitivity", "specificity"):
+            point[f"{key}_ci"] = screening[f"{key}_at_threshold"]["ci"]
+    return {"screening": screening, "operating_point": point}
+
+
+def _calibration(is_positive, prob: np.ndarray, column: int, temperature) -> dict:
+    """ECE and Brier score of the positive class (``column``), and before ``temperature``."""
+    truth = is_positive.astype(int)
+    result = {"temperature": temperature, **calibration_report(truth, prob[:, column])}
+    if temperature is not None:  # undo it: the logits times the temperature
+        before = apply_temperature(prob, 1 / float(temperature))[:, column]
+        result["before"] = calibration_report(truth, before)
+    return result
 
 
 def _check_probabilities(prob: np.ndarray) -> None:

@@ -11,6 +11,7 @@ __all__ = [
     "FUSIONS",
     "BackbonePreprocessing",
     "GrayToRGB",
+    "TemperatureScaling",
     "ViewFusion",
     "ViewPresence",
     "global_pooling",
@@ -181,3 +182,33 @@ class ViewFusion(keras.layers.Layer):
             "mode": self.mode,
             "attention_units": self.attention_units,
         }
+
+
+@keras.saving.register_keras_serializable(package="mammokit")
+class TemperatureScaling(keras.layers.Layer):
+    """Calibrate softmax probabilities: ``softmax(log(p) / temperature)``.
+
+    Put on a classifier's output by :func:`mammokit.training.calibrate`, so the saved model
+    and every export give calibrated probabilities. The logarithm of a softmax output is its
+    logits up to a constant per example, which the softmax ignores: the result is the
+    softmax of the logits divided by the temperature. The argmax never changes.
+
+    Examples
+    --------
+    >>> import numpy as np
+    >>> np.asarray(TemperatureScaling(2.0)(np.array([[0.2, 0.8]]))).astype(float).round(3).tolist()
+    [[0.333, 0.667]]
+    """
+
+    def __init__(self, temperature: float = 1.0, **kwargs) -> None:
+        super().__init__(**kwargs)
+        if not float(temperature) > 0:
+            raise ModelConfigError(f"temperature must be above 0, got {temperature}")
+        self.temperature = float(temperature)
+
+    def call(self, inputs):
+        logits = keras.ops.log(keras.ops.clip(inputs, 1e-7, 1.0))
+        return keras.ops.softmax(logits / self.temperature, axis=-1)
+
+    def get_config(self) -> dict:
+        return {**super().get_config(), "temperature": self.temperature}
