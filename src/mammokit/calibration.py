@@ -91,10 +91,13 @@ def with_temperature(model: keras.Model, temperature: float) -> Classifier:
     if isinstance(last, TemperatureScaling):
         base, temperature = last.input, last.temperature * float(temperature)
     else:
-        base = model.output
+        (base,) = model.outputs  # a classifier has one output
+    inputs = model.input  # a multi-view model's dict of views stays a dict
+    if isinstance(inputs, list | tuple) and len(inputs) == 1:
+        inputs = inputs[0]
     scaled = TemperatureScaling(temperature, name="temperature_scaling")(base)
     return Classifier(
-        model.input, scaled, name=model.name, info=info.replace(temperature=float(temperature))
+        inputs, scaled, name=model.name, info=info.replace(temperature=float(temperature))
     )
 
 

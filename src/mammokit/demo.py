@@ -272,6 +272,31 @@ def _explain_test_images(model, test, size, folder: Path, n_images: int, explain
     }
 
 
+def _decision_summary(result: dict) -> str:
+    """One line: the test figures at the validation-chosen operating point, and calibration."""
+    point, calibration = result["operating_point"], result["calibration"]
+    if point.get("source") != "validation":
+        decided = "no operating point (the validation part lacked cancers or normals)"
+    else:
+
+        def rate(key: str) -> str:
+            return "n/a" if point[key] is None else f"{point[key]:.0%}"
+
+        target = point["target"]
+        if isinstance(target, dict):
+            target = ", ".join(f"{k} {v:.2f}" for k, v in target.items())
+        decided = (
+            f"{point['class']} at {point['threshold']:.3f} ({target} on validation): test "
+            f"sensitivity {rate('sensitivity')}, specificity {rate('specificity')}"
+        )
+    if calibration.get("before"):
+        decided += (
+            f"; ECE {calibration['before']['ece']:.3f} -> {calibration['ece']:.3f} "
+            f"(T = {calibration['temperature']:.2f})"
+        )
+    return decided
+
+
 def _print_summary(report: dict, out: Path, log: Callable[[str], None]) -> None:
     log("")
     log("test results on breast labels (what each image shows); intervals resample patients")
@@ -296,6 +321,9 @@ def _print_summary(report: dict, out: Path, log: Callable[[str], None]) -> None:
         "(a breast or patient is called by its most suspicious image for the breast-label "
         "models, by its images' mean for the case-label model)"
     )
+    log("operating points (chosen on validation, measured on test) and calibration, per breast:")
+    for name, entry in report["models"].items():
+        log(f"  {name}: {_decision_summary(entry['evaluation']['levels']['breast'])}")
     local = report["localization"]
     log(
         f"{local['method']} ({report['best_model']}) on {local['n_scored']} test lesions: "
