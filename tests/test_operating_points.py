@@ -235,3 +235,19 @@ def test_the_operating_point_travels_through_tflite_to_the_decision(decided_run,
     keras_out = Predictor(folder / "cnn.keras").predict_records(test)
     tflite_out = Predictor(tflite).predict_records(test)
     np.testing.assert_allclose(keras_out["Cancer"], tflite_out["Cancer"], atol=1e-5)
+
+
+def test_a_calibrated_model_gets_the_same_grad_cam(decided_run):
+    from mammokit.calibration import with_temperature
+    from mammokit.explain import grad_cam
+    from mammokit.models import load_model
+
+    folder, _, _ = decided_run
+    calibrated = load_model(folder / "cnn.keras")
+    hotter = with_temperature(calibrated, 3.0)  # another temperature: the same logits' map
+    images = np.random.default_rng(0).uniform(0, 255, (2, 32, 32, 3)).astype("float32")
+    np.testing.assert_allclose(
+        grad_cam(calibrated, images, class_index=1),
+        grad_cam(hotter, images, class_index=1),
+        atol=1e-5,
+    )

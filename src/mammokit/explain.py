@@ -22,6 +22,7 @@ from mammokit.cam_methods import DEFAULT_METHOD, METHODS
 from mammokit.errors import MammokitError
 from mammokit.imaging.preprocess import to_uint8
 from mammokit.models.features import find_last_conv_layer, is_spatial, view_feature_layers
+from mammokit.models.layers import TemperatureScaling
 from mammokit.views import input_name, view_batch
 
 __all__ = [
@@ -47,15 +48,25 @@ def _class_score_source(model: keras.Model) -> tuple[keras.KerasTensor, str]:
     map points at what tells them apart, often not the lesion. On a 96x96 disc/star/none task
     that dropped the pointing game from 1.00 to 0.94. A softmax ``Dense`` head gives its input
     (logits computed from its weights); a separate softmax layer gives its input; other models
-    fall back to the log-probability.
+    fall back to the log-probability. A calibrated model's temperature divides every logit
+    by one number, which scales the gradient and leaves the normalised map as it is: the
+    layer before it is the head.
     """
-    last = model.layers[-1]
+    last = _head(model)
     softmax = keras.activations.softmax
     if isinstance(last, keras.layers.Dense) and last.activation is softmax:
         return last.input, "dense"
     if isinstance(last, keras.layers.Activation) and last.activation is softmax:
         return last.input, "logits"
     return model.output, "log-probability"
+
+
+def _head(model: keras.Model) -> keras.layers.Layer:
+    """The model's last layer, or for a calibrated model the one its temperature scales."""
+    last = model.layers[-1]
+    if isinstance(last, TemperatureScaling):
+        return next(layer for layer in model.layers if layer.output is last.input)
+    return last
 
 
 def _compiled_grad_cam(model: keras.Model, layers: tuple[str, ...]):
@@ -72,7 +83,7 @@ def _compiled_grad_cam(model: keras.Model, layers: tuple[str, ...]):
         source, kind = _class_score_source(model)
         outputs = [model.get_layer(layer).output for layer in layers]
         features = keras.Model(model.input, [outputs, source])
-        head = model.layers[-1]
+        head = _head(model)
 
         @tf.function(reduce_retracing=True)
         def compute(images, targets: tf.Tensor) -> list[tf.Tensor]:
