@@ -21,7 +21,7 @@ LAYERS = {
     "datasets": ("datasets",),
     "components": ("losses", "metrics", "distribute"),
     "models": ("models",),
-    "training": ("training", "calibration"),
+    "training": ("training", "calibration", "recipe"),
     "use": ("explain", "export"),
     "jobs": ("experiment", "runs"),
     "front": ("cli", "demo", "__main__", ""),

@@ -159,3 +159,26 @@ def test_bad_arguments_are_rejected(tmp_path):
         make_synthetic(tmp_path, n_patients=3, variants=("tiff",))
     with pytest.raises(ValueError, match="label"):
         synthetic_mammogram("Malignant")
+
+
+def test_subtle_findings_are_small_and_calcifications_vanish_at_224_px(tmp_path):
+    import cv2
+
+    from mammokit.datasets.synthetic import synthetic_mammogram
+
+    size = (1024, 640)
+    plain = synthetic_mammogram("Cancer", image_size=size, seed=4)
+    subtle = synthetic_mammogram("Cancer", image_size=size, seed=4, findings="subtle")
+    assert 0 < subtle.mask.sum() < plain.mask.sum() / 2
+    normal = synthetic_mammogram("Normal", image_size=size, seed=4, findings="subtle")
+    lesion = subtle.mask
+    full_contrast = subtle.image[lesion].max() - normal.image[lesion].max()
+    small = [
+        cv2.resize(s.image, (140, 224), interpolation=cv2.INTER_AREA) for s in (subtle, normal)
+    ]
+    small_mask = cv2.resize(lesion.astype("uint8"), (140, 224), interpolation=cv2.INTER_NEAREST) > 0
+    small_contrast = small[0][small_mask].max() - small[1][small_mask].max()
+    assert full_contrast > 0.4 and small_contrast < 0.65 * full_contrast  # dots averaged away
+    with pytest.raises(MammokitError, match="findings must be one of"):
+        make_synthetic(tmp_path / "never", n_patients=3, image_size=(64, 48), findings="tiny")
+    assert not (tmp_path / "never").exists()

@@ -95,7 +95,8 @@ def with_temperature(model: keras.Model, temperature: float) -> Classifier:
     inputs = model.input  # a multi-view model's dict of views stays a dict
     if isinstance(inputs, list | tuple) and len(inputs) == 1:
         inputs = inputs[0]
-    scaled = TemperatureScaling(temperature, name="temperature_scaling")(base)
+    # float32 under a mixed-precision policy too, like the softmax head
+    scaled = TemperatureScaling(temperature, name="temperature_scaling", dtype="float32")(base)
     return Classifier(
         inputs, scaled, name=model.name, info=info.replace(temperature=float(temperature))
     )

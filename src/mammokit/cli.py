@@ -116,6 +116,12 @@ def _train(args: argparse.Namespace) -> int:
         blank=args.blank,
         calibrate=args.calibrate,
         operating_target=args.operating_point,
+        optimizer=args.optimizer,
+        weight_decay=args.weight_decay,
+        warmup_epochs=args.warmup_epochs,
+        label_smoothing=args.label_smoothing,
+        head_epochs=args.head_epochs,
+        fine_tune=args.fine_tune,
     )
     out = Path(args.out)
     command = "mammokit " + " ".join(sys.argv[1:]) if sys.argv[1:] else "mammokit train"
@@ -190,6 +196,10 @@ def _check_training_options(args: argparse.Namespace) -> None:
             raise _UsageError(f"--{name.replace('_', '-')} must be at least 1")
     if args.patience < 0 or args.learning_rate <= 0:
         raise _UsageError("--patience must be >= 0 and --learning-rate above 0")
+    if args.weight_decay < 0 or args.warmup_epochs < 0 or args.head_epochs < 0:
+        raise _UsageError("--weight-decay, --warmup-epochs and --head-epochs must be >= 0")
+    if not 0 <= args.label_smoothing < 1:
+        raise _UsageError("--label-smoothing must be in [0, 1)")
 
 
 def _train_part(args, train, val, test, config, options: dict, out: Path) -> dict:
@@ -774,7 +784,30 @@ def build_parser() -> argparse.ArgumentParser:
     )  # fmt: skip
     _add_pixel_options(train, "default the prepared data's, else ")
     train.add_argument("--batch-size", type=int, default=32, help="images per training step")
-    train.add_argument("--learning-rate", type=float, default=1e-3, help="Adam's learning rate")
+    train.add_argument(
+        "--learning-rate", type=float, default=1e-3,
+        help="peak learning rate, after a linear warm-up, decayed by a cosine over each stage",
+    )  # fmt: skip
+    train.add_argument(
+        "--optimizer", choices=("adamw", "adam"), default="adamw",
+        help="AdamW (decoupled weight decay) or Adam (0.1's recipe)",
+    )  # fmt: skip
+    train.add_argument("--weight-decay", type=float, default=0.01, help="AdamW's weight decay")
+    train.add_argument(
+        "--warmup-epochs", type=float, default=1.0, help="linear warm-up at the start of a stage"
+    )
+    train.add_argument(
+        "--label-smoothing", type=float, default=0.0, help="share of each target spread evenly"
+    )
+    train.add_argument(
+        "--head-epochs", type=int, default=3,
+        help="with a frozen ImageNet backbone: epochs of the head alone before the whole network "
+        "trains at a tenth of the rate (batch normalisation in inference mode)",
+    )  # fmt: skip
+    train.add_argument(
+        "--fine-tune", action=argparse.BooleanOptionalAction, default=True,
+        help="after the head epochs, train the whole backbone (--no-fine-tune: keep it frozen)",
+    )  # fmt: skip
     train.add_argument(
         "--weights",
         type=_weights,

@@ -48,8 +48,10 @@ from mammokit.metrics.calibration import apply_temperature, fit_temperature
 from mammokit.metrics.levels import level_operating_points, level_report
 from mammokit.metrics.operating import parse_target
 from mammokit.model_info import ModelInfo, info_of
-from mammokit.models.classifier import as_classifier
+from mammokit.models.classifier import Classifier, as_classifier
 from mammokit.models.factory import create_classifier
+from mammokit.models.tuning import unfreeze
+from mammokit.recipe import mixed_precision, plan_stages
 from mammokit.records import LEVELS, check_records, label_indices, level_keys, record_classes
 from mammokit.registry import model_entry
 from mammokit.training import (
@@ -77,9 +79,27 @@ class TrainConfig:
     batch_size
         Images per batch; the learning-rate schedule is derived from it and the records.
     epochs, patience
-        At most ``epochs`` epochs; stop after ``patience`` without a better validation loss.
+        At most ``epochs`` epochs; stop after ``patience`` without a better validation loss
+        (in each stage).
     learning_rate
-        Adam's initial rate, decayed by a cosine schedule over the run.
+        The peak rate, reached after the warm-up and then decayed by a cosine to 0 over the
+        stage (:func:`mammokit.training.learning_rate_schedule`).
+    optimizer, weight_decay, clipnorm
+        ``"adamw"`` (default; ``"adam"``: 0.1's recipe) with this decoupled weight decay
+        (biases and normalisation left out), gradients clipped to this global norm
+        (``None``: not clipped).
+    warmup_epochs
+        Epochs of linear warm-up at the start of each stage (at most half of it).
+    label_smoothing
+        Of the loss; 0 by default.
+    head_epochs, fine_tune_factor, fine_tune
+        A model with a frozen backbone (ImageNet weights) trains its head alone for
+        ``head_epochs``, then the whole network at ``learning_rate x fine_tune_factor`` with
+        batch normalisation in inference mode (:mod:`mammokit.recipe`); ``fine_tune=False``
+        keeps the backbone frozen throughout.
+    mixed_precision
+        ``"auto"`` (float16 compute on a GPU), ``"on"`` or ``"off"``
+        (:func:`mammokit.recipe.mixed_precision`).
     augment
         Random flips, rotations, zoom and contrast on the training part
         (:func:`mammokit.datasets.augment.default_augmenter`).
@@ -135,6 +155,15 @@ class TrainConfig:
     inversion: str | None = None
     blank: bool | None = None
     cache_memory_gb: float = 4.0
+    optimizer: str = "adamw"
+    weight_decay: float = 0.01
+    warmup_epochs: float = 1.0
+    clipnorm: float | None = 1.0
+    label_smoothing: float = 0.0
+    head_epochs: int = 3
+    fine_tune_factor: float = 0.1
+    fine_tune: bool = True
+    mixed_precision: str = "auto"
     calibrate: bool = True
     operating_target: str | Mapping[str, float] = "sensitivity=0.9"
     positive_class: str | None = None
@@ -226,9 +255,10 @@ def train_model(
     test_data = make_dataset(test_records, spec, groups=groups[2], **options)  # checks files
     if isinstance(model, str):
         name = name or model
-        model = create_classifier(
-            model, input_shape=(*spec.size, spec.channels), class_names=classes, **model_options
-        )
+        with mixed_precision(config.mixed_precision):
+            model = create_classifier(
+                model, input_shape=(*spec.size, spec.channels), class_names=classes, **model_options
+            )
     elif model_options:
         raise MammokitError(f"model options {sorted(model_options)} need a model name, not a model")
     else:
@@ -335,12 +365,17 @@ def train_and_evaluate(
         DeprecationWarning,
         stacklevel=2,
     )
-    config = TrainConfig(
+    config = TrainConfig(  # 0.1's recipe, which this deprecated entry keeps
         epochs=epochs,
         patience=patience,
         learning_rate=learning_rate,
         batch_size=batch_size,
         verbose=verbose,
+        optimizer="adam",
+        weight_decay=0.0,
+        warmup_epochs=0.0,
+        clipnorm=None,
+        fine_tune=False,
     )
     groups = getattr(train_data, "mammokit_groups", None)  # 0.2's datasets carry them
     return _train_evaluate_save(
@@ -389,20 +424,46 @@ def _train_evaluate_save(
     elif not resume and backup.exists():
         logger.warning("%s: removing the training state of an earlier run", backup)
         shutil.rmtree(backup)
-    steps = config.epochs * -(-len(units) // config.batch_size)
     weights = class_weights(units)
-    compile_classifier(model, weights, config.learning_rate, decay_steps=steps)
-    tic = time.perf_counter()
-    fit(
+    stages = plan_stages(
         model,
-        train_data,
-        val_data,
-        epochs=config.epochs,
-        patience=config.patience,
-        verbose=config.verbose,
-        callbacks=[keras.callbacks.CSVLogger(str(log), append=resume and backup.is_dir())],
-        backup_dir=backup,
+        config.epochs,
+        -(-len(units) // config.batch_size),
+        learning_rate=config.learning_rate,
+        warmup_epochs=config.warmup_epochs,
+        head_epochs=config.head_epochs,
+        fine_tune_factor=config.fine_tune_factor,
+        fine_tune=config.fine_tune,
     )
+    _record_recipe(model, config, stages)
+    append = resume and backup.is_dir()
+    tic = time.perf_counter()
+    for stage in stages:
+        if stage.name == "all":
+            unfreeze(model)  # every layer but batch normalisation, which stays in inference
+        compile_classifier(
+            model,
+            weights,
+            stage.learning_rate,
+            decay_steps=stage.decay_steps,
+            optimizer=config.optimizer,
+            weight_decay=config.weight_decay,
+            warmup_steps=stage.warmup_steps,
+            clipnorm=config.clipnorm,
+            label_smoothing=config.label_smoothing,
+        )
+        fit(
+            model,
+            train_data,
+            val_data,
+            epochs=stage.last_epoch,
+            initial_epoch=stage.first_epoch,
+            patience=config.patience,
+            verbose=config.verbose,
+            callbacks=[keras.callbacks.CSVLogger(str(log), append=append)],
+            backup_dir=backup / stage.name,
+        )
+        append = True  # the next stage's epochs follow in the same log
     seconds = time.perf_counter() - tic
     history = _logged_history(log)  # every epoch of the run, those before a resume included
     plot_history(history, out / f"{name}_training.png", title=name)
@@ -417,6 +478,34 @@ def _train_evaluate_save(
         "train_seconds": round(seconds, 1),
         "evaluation": evaluation,
     }
+
+
+def _record_recipe(model: keras.Model, config: TrainConfig, stages: list) -> None:
+    """Record how the model is trained in its info (``ModelInfo.training``)."""
+    recipe = {
+        key: getattr(config, key)
+        for key in (
+            "optimizer",
+            "learning_rate",
+            "weight_decay",
+            "warmup_epochs",
+            "clipnorm",
+            "label_smoothing",
+            "batch_size",
+            "epochs",
+            "patience",
+            "augment",
+            "seed",
+        )
+    }
+    recipe["image_size"] = list(config.image_size)
+    recipe["stages"] = [
+        {"name": s.name, "epochs": [s.first_epoch, s.last_epoch], "learning_rate": s.learning_rate}
+        for s in stages
+    ]
+    recipe["mixed_precision"] = model.dtype_policy.name
+    if isinstance(model, Classifier):
+        model.info = model.info.replace(training=recipe)
 
 
 def _calibrate_and_decide(model: keras.Model, validation: _Evaluation, config: TrainConfig):

@@ -51,6 +51,9 @@ class WeightedCategoricalCrossentropy(keras.losses.Loss):
         Whether predictions are logits instead of probabilities.
     epsilon
         Smallest probability used in the logarithm.
+    label_smoothing
+        Share of each target spread evenly over the classes (``y (1 - s) + s / C``, as
+        Keras's losses do); 0 (default) keeps one-hot targets.
     reduction, name
         As for any ``keras.losses.Loss``.
 
@@ -71,14 +74,21 @@ class WeightedCategoricalCrossentropy(keras.losses.Loss):
         epsilon: float = 1e-7,
         reduction: str = "sum_over_batch_size",
         name: str = "weighted_categorical_crossentropy",
+        label_smoothing: float = 0.0,
     ) -> None:
         super().__init__(reduction=reduction, name=name)
         self.class_weights = _weights_list(class_weights)
         self.from_logits = from_logits
         self.epsilon = epsilon
+        if not 0 <= label_smoothing < 1:
+            raise MammokitError(f"label_smoothing must be in [0, 1), got {label_smoothing}")
+        self.label_smoothing = float(label_smoothing)
 
     def call(self, y_true, y_pred):
         y_true = ops.cast(y_true, y_pred.dtype)
+        if self.label_smoothing:  # as Keras's: y (1 - s) + s / classes
+            classes = ops.cast(ops.shape(y_true)[-1], y_pred.dtype)
+            y_true = y_true * (1.0 - self.label_smoothing) + self.label_smoothing / classes
         weights = ops.convert_to_tensor(self.class_weights, dtype=y_pred.dtype)
         if self.from_logits:
             log_p = ops.log_softmax(y_pred, axis=-1)
@@ -92,6 +102,7 @@ class WeightedCategoricalCrossentropy(keras.losses.Loss):
             "class_weights": self.class_weights,
             "from_logits": self.from_logits,
             "epsilon": self.epsilon,
+            "label_smoothing": self.label_smoothing,
         }
 
 

@@ -79,6 +79,10 @@ class ModelInfo:
     temperature
         The temperature the model's outputs are calibrated with
         (:func:`mammokit.training.calibrate`); ``None`` for an uncalibrated model.
+    training
+        How it was trained (:class:`mammokit.experiment.TrainConfig`'s recipe: optimizer,
+        rates, schedule, stages, sizes, seed), as ``train_model`` records it; ``None``
+        otherwise.
 
     Info saved before ``inversion`` and ``blank`` existed reads as :data:`BEFORE_RECORDED`.
 
@@ -101,6 +105,7 @@ class ModelInfo:
     blank: bool = True
     operating_points: dict | None = field(default=None, hash=False)
     temperature: float | None = None
+    training: dict | None = field(default=None, hash=False)
 
     def __post_init__(self) -> None:
         names = tuple(str(name) for name in self.class_names)

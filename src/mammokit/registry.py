@@ -139,6 +139,8 @@ MODELS: dict[str, ModelEntry] = {
         _backbone("resnet50", "ResNet50", "caffe"),
         _backbone("inception_v3", "InceptionV3", "tf", input_size=299, min_size=75),
         _backbone("efficientnet_b0", "EfficientNetB0", "none"),
+        _backbone("efficientnet_v2_b0", "EfficientNetV2B0", "none"),
+        _backbone("convnext_tiny", "ConvNeXtTiny", "none"),
         ModelEntry(
             name="multiview_mobilenet",
             builder="mammokit.models.multiview:multiview_mobilenet",

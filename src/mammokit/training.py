@@ -24,11 +24,14 @@ from mammokit.model_info import ModelInfo
 from mammokit.models.classifier import Classifier
 
 __all__ = [
+    "NO_DECAY",
+    "OPTIMIZERS",
     "DatasetFunction",
     "calibrate",
     "compile_classifier",
     "fit",
     "is_chief",
+    "learning_rate_schedule",
     "make_reproducible",
     "plot_history",
     "record_data_info",
@@ -75,6 +78,7 @@ def fit(
     verbose: int | str = "auto",
     callbacks: list[keras.callbacks.Callback] | None = None,
     backup_dir: str | os.PathLike | None = None,
+    initial_epoch: int = 0,
 ) -> keras.callbacks.History:
     """Train a compiled model with early stopping, checkpoints and a CSV log.
 
@@ -123,6 +127,9 @@ def fit(
         trains no further. The folder stays after training; remove it once the model is saved.
         Resumed, the data's shuffling and augmentation start their sequence again, so the run
         is not bit-identical to one that was never stopped. Not with a multi-worker strategy.
+    initial_epoch
+        The epoch to start at (a second training stage goes on from the first's last epoch,
+        so its epochs are numbered after them); ``epochs`` is the last.
 
     Returns
     -------
@@ -152,8 +159,8 @@ def fit(
     >>> fit(model, data, data, epochs=2, verbose=0).history["loss"].__len__()
     2
     """
-    if epochs < 1:
-        raise MammokitError(f"epochs must be >= 1, got {epochs}")
+    if epochs < 1 or not 0 <= initial_epoch <= epochs:
+        raise MammokitError(f"epochs must be >= 1 and initial_epoch in [0, epochs], got {epochs}")
     scope = strategy.scope() if strategy is not None else contextlib.nullcontext()
     with scope:
         if not isinstance(model, keras.Model):
@@ -195,6 +202,7 @@ def fit(
             train,
             validation_data=validation,
             epochs=epochs,
+            initial_epoch=initial_epoch,
             shuffle=in_memory,
             class_weight=dict(class_weight) if class_weight else None,
             callbacks=all_callbacks,
@@ -404,6 +412,13 @@ def plot_history(
     return save_or_return(figure, path)
 
 
+#: The optimizers :func:`compile_classifier` builds.
+OPTIMIZERS = ("adamw", "adam")
+#: Variables AdamW leaves out of weight decay: biases and normalisation scales and offsets
+#: (as timm does: decaying them pulls a normalisation toward zero for no regularising gain).
+NO_DECAY = ("bias", "gamma", "beta")
+
+
 def compile_classifier(
     model: keras.Model,
     class_weights: Mapping[int, float] | Sequence[float] | None = None,
@@ -411,11 +426,20 @@ def compile_classifier(
     decay_steps: int | None = None,
     jit_compile: bool | str = "auto",
     steps_per_execution: int = 1,
+    *,
+    optimizer: str = "adam",
+    weight_decay: float = 0.0,
+    warmup_steps: int = 0,
+    clipnorm: float | None = None,
+    label_smoothing: float = 0.0,
 ) -> keras.Model:
-    """Compile a classifier the way the thesis trains it, with the metrics that matter.
+    """Compile a classifier with the metrics that matter, by the thesis's recipe or the new one.
 
-    Adam, weighted categorical cross-entropy (plain cross-entropy without weights), and
-    accuracy, macro sensitivity and macro specificity as metrics.
+    Weighted categorical cross-entropy (plain cross-entropy without weights), and accuracy,
+    macro sensitivity and macro specificity as metrics. The defaults are the thesis's Adam;
+    :func:`mammokit.experiment.train_model` passes the default recipe of
+    :class:`~mammokit.experiment.TrainConfig` (AdamW, warm-up then cosine decay, gradient
+    clipping): the "Training recipe" docs page says why.
 
     Parameters
     ----------
@@ -424,10 +448,11 @@ def compile_classifier(
     class_weights
         Per-class loss weights, e.g. :func:`mammokit.datasets.class_weights`.
     learning_rate
-        Initial learning rate of Adam.
+        The peak learning rate (reached after the warm-up).
     decay_steps
-        If given, the learning rate follows a cosine decay to zero over this many steps
-        (usually epochs x steps per epoch), which steadies the last epochs.
+        If given, the learning rate follows a cosine decay to zero over this many steps after
+        the warm-up (usually epochs x steps per epoch, less the warm-up), which steadies the
+        last epochs.
     jit_compile
         Compile train steps with XLA: ``True``, ``False`` or ``"auto"`` (Keras's choice: on
         for GPUs, off on CPU-only machines). See ``benchmarks/training.py`` for its effect.
@@ -436,6 +461,19 @@ def compile_classifier(
         which counts on a GPU or TPU with small models; on a CPU the step's arithmetic
         dominates and it gains nothing measurable (``docs/performance.md``). It does not change
         what the model learns; callbacks' per-batch hooks then run every that many steps.
+    optimizer
+        ``"adam"`` or ``"adamw"`` (Adam with decoupled weight decay, Loshchilov & Hutter).
+    weight_decay
+        AdamW's decoupled weight decay; biases and normalisation parameters
+        (:data:`NO_DECAY`) are left out.
+    warmup_steps
+        Steps of linear warm-up from 0 to ``learning_rate`` (Keras's ``CosineDecay``
+        ``warmup_steps``); large early updates from random or new layers are what collapses
+        a network trained from scratch at full rate.
+    clipnorm
+        Clip the gradients' global norm to this (``None``: no clipping).
+    label_smoothing
+        Of the loss (:class:`~mammokit.losses.WeightedCategoricalCrossentropy`).
 
     Returns
     -------
@@ -448,18 +486,26 @@ def compile_classifier(
     >>> model = compile_classifier(cnn_classifier(input_shape=(16, 16, 1), filters=(4,)), [1, 2, 1])
     >>> model.loss.class_weights
     [1.0, 2.0, 1.0]
+    >>> model = compile_classifier(model, optimizer="adamw", weight_decay=0.01, warmup_steps=10,
+    ...                            decay_steps=90, clipnorm=1.0)
+    >>> type(model.optimizer).__name__, model.optimizer.global_clipnorm
+    ('AdamW', 1.0)
     """
+    if optimizer not in OPTIMIZERS:
+        raise MammokitError(f"optimizer must be one of {OPTIMIZERS}, got {optimizer!r}")
     num_classes = model.output_shape[-1]
     if class_weights is None:
         class_weights = [1.0] * num_classes
-    schedule = (
-        keras.optimizers.schedules.CosineDecay(learning_rate, decay_steps)
-        if decay_steps
-        else learning_rate
-    )
+    schedule = learning_rate_schedule(learning_rate, decay_steps, warmup_steps)
+    clipping = {} if clipnorm is None else {"global_clipnorm": float(clipnorm)}
+    if optimizer == "adamw":
+        chosen = keras.optimizers.AdamW(schedule, weight_decay=weight_decay, **clipping)
+        chosen.exclude_from_weight_decay(var_names=list(NO_DECAY))
+    else:
+        chosen = keras.optimizers.Adam(schedule, **clipping)
     model.compile(
-        optimizer=keras.optimizers.Adam(schedule),
-        loss=WeightedCategoricalCrossentropy(class_weights),
+        optimizer=chosen,
+        loss=WeightedCategoricalCrossentropy(class_weights, label_smoothing=label_smoothing),
         metrics=[
             "accuracy",
             Sensitivity(num_classes=num_classes),
@@ -469,3 +515,36 @@ def compile_classifier(
         steps_per_execution=steps_per_execution,
     )
     return model
+
+
+def learning_rate_schedule(
+    learning_rate: float, decay_steps: int | None = None, warmup_steps: int = 0
+) -> float | keras.optimizers.schedules.LearningRateSchedule:
+    """Linear warm-up from 0 over ``warmup_steps``, then cosine decay to 0 over
+    ``decay_steps`` (constant without them); a constant ``learning_rate`` with neither.
+
+    Keras's ``CosineDecay`` with ``warmup_target``: the step-``t`` rate is
+    ``lr * t / warmup`` during the warm-up, then ``lr * (1 + cos(pi * t' / decay)) / 2``
+    with ``t'`` the steps since the warm-up.
+
+    Examples
+    --------
+    >>> schedule = learning_rate_schedule(0.01, decay_steps=100, warmup_steps=20)
+    >>> [round(float(schedule(step)), 5) for step in (0, 10, 20, 70, 120)]
+    [0.0, 0.005, 0.01, 0.005, 0.0]
+    """
+    if learning_rate <= 0:
+        raise MammokitError(f"learning_rate must be above 0, got {learning_rate}")
+    if warmup_steps < 0 or (decay_steps is not None and decay_steps < 0):
+        raise MammokitError("warmup_steps and decay_steps must be >= 0")
+    if not decay_steps and not warmup_steps:
+        return learning_rate
+    if not warmup_steps:
+        return keras.optimizers.schedules.CosineDecay(learning_rate, decay_steps)
+    return keras.optimizers.schedules.CosineDecay(
+        0.0,
+        max(int(decay_steps or 0), 1),
+        alpha=0.0 if decay_steps else 1.0,  # no decay: the rate stays after the warm-up
+        warmup_target=learning_rate,
+        warmup_steps=int(warmup_steps),
+    )

@@ -37,12 +37,17 @@ from mammokit.datasets.readers.mini_ddsm import VARIANT_DIRS
 from mammokit.errors import MammokitError
 from mammokit.records import CLASSES
 
-__all__ = ["STYLE_BITS", "make_synthetic", "synthetic_mammogram"]
+__all__ = ["FINDINGS", "STYLE_BITS", "make_synthetic", "synthetic_mammogram"]
 
 _CLASS_PREFIX = {"Normal": "A", "Benign": "B", "Cancer": "C"}
 _VIEWS = (("LEFT", "CC"), ("LEFT", "MLO"), ("RIGHT", "CC"), ("RIGHT", "MLO"))
 #: Synthetic styles and the significant bits of their 16-bit PNGs.
 STYLE_BITS = {"film": 16, "digital": 12}
+#: What lesions look like: ``"masses"`` (a benign oval mass; a spiculated cancer mass, often
+#: with calcifications: the demo's, visible at any size) or ``"subtle"`` (small, faint
+#: masses, a third of the size, and cancers that are mostly a cluster of
+#: microcalcifications a few pixels wide: gone at 224 px, visible at mammogram resolution).
+FINDINGS = ("masses", "subtle")
 
 
 @dataclass(frozen=True)
@@ -63,6 +68,7 @@ def synthetic_mammogram(
     seed: int | np.random.Generator = 0,
     style: str = "film",
     lesion_contrast: float = 1.0,
+    findings: str = "masses",
 ) -> SyntheticImage:
     """Draw one synthetic mammogram in memory.
 
@@ -85,6 +91,8 @@ def synthetic_mammogram(
     lesion_contrast
         How bright the lesion stands out, as a share of the default (1.0): at 0.3 a mass is
         about as bright as the parenchymal texture around it, hard to see in one view.
+    findings
+        ``"masses"`` or ``"subtle"`` (:data:`FINDINGS`).
 
     Returns
     -------
@@ -112,15 +120,19 @@ def synthetic_mammogram(
         raise MammokitError(f"style must be one of {tuple(STYLE_BITS)}, got {style!r}")
     if not 0.0 < lesion_contrast <= 1.0:
         raise MammokitError(f"lesion_contrast must be in (0, 1], got {lesion_contrast}")
+    if findings not in FINDINGS:
+        raise MammokitError(f"findings must be one of {FINDINGS}, got {findings!r}")
     rng = seed if isinstance(seed, np.random.Generator) else np.random.default_rng(seed)
 
     image, breast, thickness = _breast(rng, height, width, view, density)
     if style == "digital":
         image = _digital_tissue(rng, image, breast, thickness, density)
     mask = np.zeros((height, width), bool)
-    if label != "Normal":
+    if label != "Normal" and findings == "masses":
         draw = _benign_mass if label == "Benign" else _malignant_mass
         mask = draw(rng, image, breast, thickness, lesion_contrast)
+    elif label != "Normal":
+        mask = _subtle_finding(rng, image, breast, thickness, lesion_contrast, label)
     if side == "RIGHT":
         image, mask, breast = image[:, ::-1], mask[:, ::-1], breast[:, ::-1]
     if style == "digital":
@@ -143,6 +155,7 @@ def make_synthetic(
     style: str = "film",
     lesion_breasts: str = "one",
     lesion_contrast: float = 1.0,
+    findings: str = "masses",
 ) -> Path:
     """Write a synthetic dataset in the Mini-DDSM layout, readable by ``read_mini_ddsm``.
 
@@ -179,6 +192,10 @@ def make_synthetic(
         How bright lesions stand out, as a share of the default (see
         :func:`synthetic_mammogram`); lower values make subtle lesions, where reading both
         views of a breast can pay (``benchmarks/multiview.py --contrast``).
+    findings
+        ``"masses"`` (default) or ``"subtle"``: small faint masses and microcalcification
+        clusters, for full-size images where resolution matters (:data:`FINDINGS`,
+        ``benchmarks/recipe.py``).
 
     Returns
     -------
@@ -198,6 +215,8 @@ def make_synthetic(
         raise MammokitError(f"style must be one of {tuple(STYLE_BITS)}, got {style!r}")
     if lesion_breasts not in ("one", "both"):
         raise MammokitError(f"lesion_breasts must be 'one' or 'both', got {lesion_breasts!r}")
+    if findings not in FINDINGS:
+        raise MammokitError(f"findings must be one of {FINDINGS}, got {findings!r}")
     bits = STYLE_BITS[style]
     unknown = [v for v in variants if v not in VARIANT_DIRS]
     if unknown or not variants:
@@ -218,7 +237,7 @@ def make_synthetic(
         for side, view in _VIEWS:
             shown = label if lesion_side in (None, side) else "Normal"
             sample = synthetic_mammogram(
-                shown, side, view, image_size, density, rng, style, lesion_contrast
+                shown, side, view, image_size, density, rng, style, lesion_contrast, findings
             )
             name = f"{stem}.{side}_{view}"
             for variant in variants:
@@ -333,16 +352,50 @@ def _lesion_site(
     return int(y), int(x)
 
 
+def _subtle_finding(
+    rng: np.random.Generator,
+    image: np.ndarray,
+    breast: np.ndarray,
+    thickness: np.ndarray,
+    contrast: float,
+    label: str,
+) -> np.ndarray:
+    """A small faint benign mass; for a cancer a microcalcification cluster, with a small
+    faint mass under it one time in three."""
+    if label == "Benign":
+        return _benign_mass(rng, image, breast, thickness, contrast * 0.6, scale=0.35)
+    height, width = image.shape
+    spread = width * rng.uniform(0.02, 0.03)
+    y, x = _lesion_site(rng, breast, thickness, spread * 2)
+    mask = np.zeros((height, width), np.uint8)
+    if rng.random() < 1 / 3:
+        mass = _malignant_mass(rng, image, breast, thickness, contrast * 0.5, scale=0.3)
+        mask |= mass.astype(np.uint8)
+        ys, xs = np.nonzero(mass)
+        if len(ys):
+            y, x = int(ys.mean()), int(xs.mean())
+    dots = np.zeros((height, width), np.float32)
+    dot = max(1, round(width / 700))  # about 0.3 mm on a full-size film
+    for _ in range(int(rng.integers(8, 16))):
+        cy, cx = rng.normal((y, x), spread * 0.5)
+        cv2.circle(dots, (int(cx), int(cy)), dot, 1.0, -1, cv2.LINE_AA)
+    image += contrast * 0.5 * dots * breast
+    np.clip(image, 0.0, 1.0, out=image)
+    cv2.circle(mask, (x, y), int(spread * 1.3), 1, -1)
+    return mask.astype(bool) & breast
+
+
 def _benign_mass(
     rng: np.random.Generator,
     image: np.ndarray,
     breast: np.ndarray,
     thickness: np.ndarray,
     contrast: float = 1.0,
+    scale: float = 1.0,
 ) -> np.ndarray:
     """Round or oval, circumscribed mass with a sharp, smooth margin."""
     height, width = image.shape
-    radius = width * rng.uniform(0.06, 0.09)
+    radius = width * rng.uniform(0.06, 0.09) * scale
     y, x = _lesion_site(rng, breast, thickness, radius * 1.6)
     axes = (
         max(2, int(radius * rng.uniform(0.9, 1.15))),
@@ -362,10 +415,11 @@ def _malignant_mass(
     breast: np.ndarray,
     thickness: np.ndarray,
     contrast: float = 1.0,
+    scale: float = 1.0,
 ) -> np.ndarray:
     """Irregular, spiculated mass, often with a cluster of micro-calcifications."""
     height, width = image.shape
-    radius = width * rng.uniform(0.05, 0.075)
+    radius = width * rng.uniform(0.05, 0.075) * scale
     y, x = _lesion_site(rng, breast, thickness, radius * 2.6)
     angles = np.linspace(0, 2 * np.pi, 48, endpoint=False)
     wobble = 1.0 + sum(

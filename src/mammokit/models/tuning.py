@@ -6,7 +6,7 @@ import keras
 
 from mammokit.errors import MammokitError
 
-__all__ = ["unfreeze"]
+__all__ = ["leaf_layers", "unfreeze"]
 
 
 def unfreeze(model: keras.Model, n_layers: int | None = None) -> keras.Model:
@@ -41,7 +41,7 @@ def unfreeze(model: keras.Model, n_layers: int | None = None) -> keras.Model:
     """
     if n_layers is not None and n_layers < 0:
         raise MammokitError(f"n_layers must be >= 0 or None, got {n_layers}")
-    with_weights = [layer for layer in _leaf_layers(model) if layer.weights]
+    with_weights = [layer for layer in leaf_layers(model) if layer.weights]
     chosen = with_weights if n_layers is None else with_weights[len(with_weights) - n_layers :]
     for layer in chosen:
         if not isinstance(layer, keras.layers.BatchNormalization):
@@ -49,12 +49,12 @@ def unfreeze(model: keras.Model, n_layers: int | None = None) -> keras.Model:
     return model
 
 
-def _leaf_layers(model: keras.Model) -> list[keras.layers.Layer]:
+def leaf_layers(model: keras.Model) -> list[keras.layers.Layer]:
     """The model's layers in order, each nested model replaced by its own layers."""
     leaves = []
     for layer in model.layers:
         if isinstance(layer, keras.Model):
-            leaves += _leaf_layers(layer)
+            leaves += leaf_layers(layer)
         else:
             leaves.append(layer)
     return leaves
