@@ -35,7 +35,7 @@ def _tables() -> dict[str, pd.DataFrame]:
 
 def _templates(folder: Path) -> dict[str, bytes]:
     """DICOM bytes of a full image, its full-size ROI mask and a small crop."""
-    sizes = {"full": (40, 24), "mask": (40, 24), "crop": (6, 5)}
+    sizes = {"full": (48, 32), "mask": (48, 32), "crop": (6, 5)}
     folder.mkdir(parents=True, exist_ok=True)
     return {
         kind: write_dicom(folder / f"{kind}.dcm", np.zeros(shape, np.uint16)).read_bytes()
@@ -213,8 +213,8 @@ def test_kaggle_jpeg_layout_joined_on_series_uid(tmp_path, with_dicom_info):
         full_uid = entry["image file path"].split("/")[2]
         crop_uid = entry["cropped image file path"].strip().split("/")[2]
         mask_uid = entry["ROI mask file path"].strip().split("/")[2]
-        files = [(full_uid, "1-1.jpg", (40, 24)), (crop_uid, f"1-{i:03d}.jpg", (6, 5))]
-        files.append((mask_uid, f"2-{i:03d}.jpg", (40, 24)))
+        files = [(full_uid, "1-1.jpg", (48, 32)), (crop_uid, f"1-{i:03d}.jpg", (6, 5))]
+        files.append((mask_uid, f"2-{i:03d}.jpg", (48, 32)))
         for uid, file, shape in files:
             (root / "jpeg" / uid).mkdir(parents=True, exist_ok=True)
             (root / "jpeg" / uid / file).write_bytes(_jpeg(shape))

@@ -118,3 +118,20 @@ def test_exit_statuses_of_a_bug_and_an_interrupt(monkeypatch, capsys, raised, st
     monkeypatch.setattr(cli, "_train", handler)
     assert cli.main(["train", "anything"]) == status
     assert said in capsys.readouterr().err
+
+
+def test_an_image_that_fails_inside_tf_data_is_a_data_error_naming_it(tmp_path, capsys):
+    import cv2
+    import numpy as np
+
+    from mammokit.cli import main
+    from mammokit.datasets import make_synthetic
+
+    root = make_synthetic(tmp_path / "data", n_patients=6, image_size=(64, 48))
+    victim = sorted(root.rglob("*_CC.jpg"))[0]
+    cv2.imwrite(str(victim), np.full((20, 20), 90, np.uint8))  # passes the header check
+    out = tmp_path / "run"
+    code = main(["train", str(root), "--out", str(out), "--epochs", "1", "--image-size", "32"])
+    err = capsys.readouterr().err
+    assert code == 1 and "internal error" not in err, err  # was exit 3 with a graph traceback
+    assert f"{victim.name}: 20 x 20 pixels is below the minimum" in err

@@ -28,7 +28,7 @@ import numpy as np
 import pandas as pd
 
 from mammokit.datasets.grouping import group_views, unit_records
-from mammokit.datasets.pipeline import make_dataset
+from mammokit.datasets.pipeline import errors_from_the_graph, make_dataset
 from mammokit.imaging.example import InputSpec
 from mammokit.metrics.calibration import fit_temperature
 from mammokit.model_info import info_of
@@ -69,7 +69,8 @@ def predict_units(
         records, spec, batch_size=batch_size, classes=info.class_names, groups=groups
     )
     units = records if groups is None else unit_records(groups)
-    return model.predict(data, verbose=0), units
+    with errors_from_the_graph():
+        return model.predict(data, verbose=0), units
 
 
 def with_temperature(model: keras.Model, temperature: float) -> Classifier:

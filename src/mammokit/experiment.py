@@ -38,7 +38,7 @@ from mammokit import _deprecation
 from mammokit.calibration import with_temperature
 from mammokit.datasets.augment import default_augmenter
 from mammokit.datasets.grouping import group_views, unit_records
-from mammokit.datasets.pipeline import make_dataset
+from mammokit.datasets.pipeline import errors_from_the_graph, make_dataset
 from mammokit.datasets.readers.prepared import prepared_recipe
 from mammokit.datasets.splits import class_weights
 from mammokit.errors import MammokitError
@@ -513,7 +513,8 @@ def _calibrate_and_decide(model: keras.Model, validation: _Evaluation, config: T
     operating points chosen there recorded in its info."""
     info = info_of(model)
     records = validation.records if validation.groups is None else unit_records(validation.groups)
-    probabilities = model.predict(validation.data, verbose=0)
+    with errors_from_the_graph():
+        probabilities = model.predict(validation.data, verbose=0)
     if config.calibrate:
         temperature = fit_temperature(probabilities, label_indices(records, info.class_names))
         model = with_temperature(model, temperature)
@@ -667,7 +668,8 @@ def _evaluate(
             )
         records = unit_records(groups)  # one row per breast (exam): what the model predicts
         levels = _levels_from(info.level, levels)
-    probabilities = model.predict(part.data, verbose=0)
+    with errors_from_the_graph():
+        probabilities = model.predict(part.data, verbose=0)
     if len(probabilities) != len(records):
         raise MammokitError(f"{len(probabilities)} predictions for {len(records)} records")
     first = info.level

@@ -15,6 +15,7 @@ import tensorflow as tf
 from matplotlib.figure import Figure
 
 from mammokit.calibration import calibrate
+from mammokit.datasets.pipeline import errors_from_the_graph
 from mammokit.distribute import global_batch_statistics, is_chief
 from mammokit.errors import MammokitError, ModelConfigError
 from mammokit.figures import save_or_return
@@ -197,7 +198,7 @@ def fit(
             keras.callbacks.CSVLogger(str(folder / "history.csv")),
         ]
     in_memory = not isinstance(train, tf.data.Dataset | tf.distribute.DistributedDataset)
-    with global_batch_statistics(model, strategy):
+    with global_batch_statistics(model, strategy), errors_from_the_graph():
         return model.fit(
             train,
             validation_data=validation,

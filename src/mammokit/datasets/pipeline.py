@@ -8,11 +8,13 @@ job, run inside the graph here.
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 import importlib
 import json
 import os
-from collections.abc import Callable, Sequence
+import re
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -31,7 +33,7 @@ from mammokit.progress import progress_bar
 from mammokit.records import check_records, label_indices
 from mammokit.views import default_views, input_name
 
-__all__ = ["make_dataset", "to_tf_dataset", "view_loader"]
+__all__ = ["errors_from_the_graph", "make_dataset", "to_tf_dataset", "view_loader"]
 
 #: Names that moved to :mod:`mammokit.imaging.example` (and ``side_from_name`` to
 #: :mod:`mammokit.views`) in 0.2; reachable here, with a warning, until 0.3.
@@ -232,6 +234,45 @@ def to_tf_dataset(
     )
     dataset.mammokit_groups = groups
     return dataset
+
+
+#: A mammokit error raised while tf.data read a file, as TensorFlow's message carries it.
+_GRAPH_ERROR = re.compile(r"\b(\w*Error): (.+)")
+
+
+@contextlib.contextmanager
+def errors_from_the_graph() -> Iterator[None]:
+    """Give back the mammokit error a file raised inside tf.data.
+
+    A dataset reads images in the graph (``numpy_function``), so an unreadable file met
+    hours into training reaches the caller as TensorFlow's ``InvalidArgumentError`` with the
+    original error in its message. Inside this block it is raised again as that error
+    (:class:`~mammokit.errors.ImageReadError`, ...), naming the file; other TensorFlow errors
+    pass through.
+
+    Examples
+    --------
+    >>> import tensorflow as tf
+    >>> def broken(i):
+    ...     raise ImageReadError("/data/x.png: truncated PNG")
+    >>> data = tf.data.Dataset.range(1).map(
+    ...     lambda i: tf.numpy_function(broken, [i], tf.int64))
+    >>> with errors_from_the_graph():
+    ...     _ = list(data)
+    Traceback (most recent call last):
+    ...
+    mammokit.errors.ImageReadError: /data/x.png: truncated PNG
+    """
+    import mammokit.errors as errors
+
+    try:
+        yield
+    except tf.errors.OpError as err:
+        for name, message in _GRAPH_ERROR.findall(err.message or ""):
+            kind = getattr(errors, name, None)
+            if isinstance(kind, type) and issubclass(kind, MammokitError):
+                raise kind(message.strip()) from err
+        raise
 
 
 def make_dataset(
