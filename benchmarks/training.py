@@ -9,8 +9,7 @@ for the CNN and MobileNet (alpha 0.25, the demo's) at the demo's 128 px and at 2
 * ``mammokit``: ``compile_classifier`` (sensitivity and specificity metrics) and
   ``mammokit.training.fit`` (early stopping, checkpoints, CSV log);
 * ``recipe``: the same with the training recipe of ``TrainConfig`` (AdamW with weight decay,
-  warm-up then cosine decay, gradient clipping at global norm 1), whose per-step cost is
-  what 0.2 adds;
+  warm-up then cosine decay), whose per-step cost is what 0.2 adds;
 * the levers, each on top of ``mammokit``: ``steps_per_execution=16``, XLA
   (``jit_compile=True``) and bfloat16 mixed precision (``mixed_bfloat16``, the CPU has
   AVX512-BF16; the softmax stays float32).
@@ -86,7 +85,6 @@ def run(contender: str, model_name: str, size: int, parts, epochs: int) -> tuple
                     "weight_decay": 0.01,
                     "warmup_steps": steps // (epochs + 1),
                     "decay_steps": steps - steps // (epochs + 1),
-                    "clipnorm": 1.0,
                 },
             }.get(contender, {})
             compile_classifier(model, **options)

@@ -118,6 +118,7 @@ def _train(args: argparse.Namespace) -> int:
         operating_target=args.operating_point,
         optimizer=args.optimizer,
         weight_decay=args.weight_decay,
+        clipnorm=args.clipnorm,
         warmup_epochs=args.warmup_epochs,
         label_smoothing=args.label_smoothing,
         head_epochs=args.head_epochs,
@@ -198,6 +199,8 @@ def _check_training_options(args: argparse.Namespace) -> None:
         raise _UsageError("--patience must be >= 0 and --learning-rate above 0")
     if args.weight_decay < 0 or args.warmup_epochs < 0 or args.head_epochs < 0:
         raise _UsageError("--weight-decay, --warmup-epochs and --head-epochs must be >= 0")
+    if args.clipnorm is not None and args.clipnorm <= 0:
+        raise _UsageError("--clipnorm must be above 0")
     if not 0 <= args.label_smoothing < 1:
         raise _UsageError("--label-smoothing must be in [0, 1)")
 
@@ -793,6 +796,10 @@ def build_parser() -> argparse.ArgumentParser:
         help="AdamW (decoupled weight decay) or Adam (0.1's recipe)",
     )  # fmt: skip
     train.add_argument("--weight-decay", type=float, default=0.01, help="AdamW's weight decay")
+    train.add_argument(
+        "--clipnorm", type=float, default=None,
+        help="clip the gradients to this global norm (default: no clipping)",
+    )  # fmt: skip
     train.add_argument(
         "--warmup-epochs", type=float, default=1.0, help="linear warm-up at the start of a stage"
     )

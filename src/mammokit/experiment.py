@@ -87,7 +87,8 @@ class TrainConfig:
     optimizer, weight_decay, clipnorm
         ``"adamw"`` (default; ``"adam"``: 0.1's recipe) with this decoupled weight decay
         (biases and normalisation left out), gradients clipped to this global norm
-        (``None``: not clipped).
+        (``None``, the default: not clipped; clipping at 1 stalled MobileNet from scratch,
+        see the "Training recipe" docs page).
     warmup_epochs
         Epochs of linear warm-up at the start of each stage (at most half of it).
     label_smoothing
@@ -158,7 +159,7 @@ class TrainConfig:
     optimizer: str = "adamw"
     weight_decay: float = 0.01
     warmup_epochs: float = 1.0
-    clipnorm: float | None = 1.0
+    clipnorm: float | None = None
     label_smoothing: float = 0.0
     head_epochs: int = 3
     fine_tune_factor: float = 0.1
