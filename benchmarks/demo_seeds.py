@@ -37,6 +37,7 @@ def figures(report: dict) -> dict[str, float]:
             values[f"{name} image accuracy on case labels"] = (
                 100 * entry["image_accuracy_case_labels"]
             )
+        values.update(decision_figures(name, levels))
         values[f"{name} epochs"] = entry["epochs"]
         values[f"{name} train s"] = entry["train_seconds"]
     local = report["localization"]
@@ -45,6 +46,22 @@ def figures(report: dict) -> dict[str, float]:
     )
     values["IoU"] = local["iou"]
     values["total s"] = report["total_seconds"]
+    return values
+
+
+def decision_figures(name: str, levels: dict) -> dict[str, float]:
+    """Per breast: the test figures at the operating point chosen on validation, and the
+    calibration error of the Cancer probability before and after the temperature."""
+    nan = float("nan")
+    point, calibration = levels["breast"]["operating_point"], levels["breast"]["calibration"]
+    values = {}
+    if point.get("source") == "validation":
+        for key in ("sensitivity", "specificity"):
+            value = point[key]
+            values[f"{name} breast {key} at val. point %"] = nan if value is None else 100 * value
+    before = calibration.get("before")
+    values[f"{name} breast ECE before calibration"] = before["ece"] if before else nan
+    values[f"{name} breast ECE after calibration"] = calibration["ece"]
     return values
 
 
@@ -88,7 +105,13 @@ def main() -> None:
     print(f"\n{'figure':<48}{'mean':>8}{'min':>8}{'max':>8}  {seeds}")
     for name in names:
         values = [runs[s][name] for s in runs]
-        digits = 3 if name.endswith("AUC") else 2 if name == "IoU" or "P(" in name else 1
+        digits = (
+            3
+            if name.endswith(("AUC", "calibration"))
+            else 2
+            if name == "IoU" or "P(" in name
+            else 1
+        )
         each = "  ".join(f"{v:>8.{digits}f}" for v in values)
         print(
             f"{name:<48}{sum(values) / len(values):>8.{digits}f}{min(values):>8.{digits}f}"
