@@ -165,9 +165,14 @@ def level_report(
     table = aggregate_predictions(records, probabilities, level, how, classes)
     truth = np.array([classes.index(label) for label in table["label"]], dtype=np.int64)
     report = evaluation_report(
-        truth, table[list(classes)].to_numpy(), classes, groups=table["patient_id"], **options
+        truth,
+        table[list(classes)].to_numpy(),
+        classes,
+        groups=table["patient_id"],
+        level=level,
+        **options,
     )
-    return {"level": level, "how": how, **report}
+    return {"how": how, **report}
 
 
 def level_operating_points(

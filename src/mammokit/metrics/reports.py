@@ -30,6 +30,7 @@ from mammokit.figures import save_or_return
 from mammokit.metrics.bootstrap import resample_weights
 from mammokit.metrics.calibration import apply_temperature, calibration_report
 from mammokit.metrics.operating import operating_figures, screening_report
+from mammokit.records import LEVELS
 
 if TYPE_CHECKING:  # pragma: no cover - for type checkers and IDEs only
     from matplotlib.figure import Figure
@@ -208,6 +209,7 @@ def evaluation_report(
     groups: Sequence | np.ndarray | None = None,
     operating_point: Mapping | None = None,
     temperature: float | None = None,
+    level: str | None = None,
 ) -> dict:
     """A JSON-ready evaluation: accuracy, confusion matrix, per-class rates with 95% CIs,
     the figures at an operating point fixed beforehand, screening figures and calibration.
@@ -243,6 +245,9 @@ def evaluation_report(
     temperature
         The temperature ``y_prob`` was calibrated with (``model.info.temperature``), to
         report the calibration before it as well as after.
+    level
+        What one row is (``"image"``, ``"breast"``, ``"exam"``, ``"patient"``), recorded as
+        the report's ``"level"``; :func:`mammokit.metrics.level_report` sets it.
 
     Returns
     -------
@@ -276,6 +281,8 @@ def evaluation_report(
     >>> report["accuracy"], report["per_class"]["Cancer"]["sensitivity"]
     (0.75, 0.5)
     """
+    if level is not None and level not in LEVELS:
+        raise MammokitError(f"level must be one of {LEVELS}, got {level!r}")
     prob = np.asarray(y_prob, dtype=np.float64)
     if prob.ndim != 2:
         raise MammokitError(f"y_prob must be (N, C) probabilities, got shape {prob.shape}")
@@ -345,6 +352,7 @@ def evaluation_report(
         else None
     )
     return {
+        **({} if level is None else {"level": level}),
         "n": int(truth.size),
         "n_groups": None if groups is None else int(pd.Series(groups).nunique()),
         "interval_note": interval_note,
