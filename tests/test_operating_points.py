@@ -29,18 +29,19 @@ S = np.array([0.9, 0.8, 0.4, 0.3, 0.7, 0.35, 0.2, 0.1, 0.1, 0.05])
 
 
 def test_operating_points_against_hand_counts():
-    # sensitivity 0.75 first reached at 0.4 (0.9, 0.8, 0.4 called; 0.7 a false call)
+    # sensitivity 0.75 first reached calling 0.4 (0.9, 0.8, 0.4 called; 0.7 a false call);
+    # the threshold lies halfway down to the next score, 0.35
     point = choose_operating_point(Y, S, {"sensitivity": 0.75})
-    assert point["threshold"] == 0.4 and point["sensitivity"] == 0.75
+    assert point["threshold"] == pytest.approx(0.375) and point["sensitivity"] == 0.75
     assert point["specificity"] == pytest.approx(5 / 6)
-    # specificity 1.0: only above the 0.7 normal: 0.8 (two cancers)
+    # specificity 1.0: only above the 0.7 normal: 0.8 (two cancers), halfway to 0.7
     point = choose_operating_point(Y, S, {"specificity": 1.0})
-    assert point["threshold"] == 0.8 and point["sensitivity"] == 0.5
-    # Youden: 0.3 gives 4/4 and 4/6 (J 0.667); 0.4 gives 3/4 and 5/6 (J 0.583)
-    assert choose_operating_point(Y, S, "youden")["threshold"] == 0.3
-    # pF1 of decisions = F1: 0.3 calls 6 (4 right): 8/10; 0.8 calls 2: 4/6
+    assert point["threshold"] == pytest.approx(0.75) and point["sensitivity"] == 0.5
+    # Youden: calling 0.3 gives 4/4 and 4/6 (J 0.667); calling 0.4 gives 3/4 and 5/6 (J 0.583)
+    assert choose_operating_point(Y, S, "youden")["threshold"] == pytest.approx(0.25)
+    # pF1 of decisions = F1: calling 0.3 calls 6 (4 right): 8/10; calling 0.8 calls 2: 4/6
     point = choose_operating_point(Y, S, "pf1")
-    assert point["threshold"] == 0.3 and point["pf1"] == pytest.approx(0.8)
+    assert point["threshold"] == pytest.approx(0.25) and point["pf1"] == pytest.approx(0.8)
     assert sensitivity_at_specificity(Y, S, 5 / 6) == 0.75
     assert specificity_at_sensitivity(Y, S, 1.0) == pytest.approx(4 / 6)
     assert recall_rate(Y, S, 0.4) == 400.0  # 4 of 10 screens called back
@@ -97,6 +98,15 @@ def test_screening_intervals_resample_patients_and_cover_the_value():
         assert low <= report[key]["value"] <= high and low < high
     few = screening_report(y[:20], scores[:20], 0.5, patients[:20], n_bootstrap=200)
     assert few["pf1"]["ci"] is None  # 5 patients: no interval
+
+
+def test_saturated_validation_scores_give_a_threshold_test_scores_can_meet():
+    # a model sure of its validation cancers: probabilities that round to exactly 1.0
+    point = choose_operating_point(
+        [1, 1, 1, 0, 0], [1.0, 1.0, 1.0, 2e-4, 1e-6], {"sensitivity": 0.9}
+    )
+    assert point["sensitivity"] == 1.0 and 0.4 < point["threshold"] < 0.6
+    assert point["threshold"] < 0.9999  # a test cancer at 0.9999 is still called
 
 
 def test_targets_are_checked():

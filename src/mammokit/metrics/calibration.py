@@ -28,6 +28,7 @@ Examples
 
 from __future__ import annotations
 
+import logging
 import os
 from collections.abc import Mapping, Sequence
 from pathlib import Path
@@ -54,8 +55,11 @@ __all__ = [
     "reliability_curve",
 ]
 
-#: The temperatures :func:`fit_temperature` searches; one at an end means the fit is unsure.
-TEMPERATURE_RANGE = (0.05, 20.0)
+#: The temperatures :func:`fit_temperature` searches. A validation set the model separates
+#: perfectly pulls the fit to the lower end (sharper is always likelier there), which says
+#: nothing about new data: a fit at either end is logged as a warning.
+TEMPERATURE_RANGE = (0.25, 20.0)
+logger = logging.getLogger("mammokit")
 #: Probabilities are clipped here before their logarithm (float32 softmax outputs reach 0).
 _TINY = 1e-7
 
@@ -183,7 +187,7 @@ def fit_temperature(probabilities, y_true) -> float:
 
     Examples
     --------
-    >>> fit_temperature([[0.9, 0.1], [0.1, 0.9]], [0, 1]) < 0.2  # right and unsure: sharpen
+    >>> fit_temperature([[0.6, 0.4], [0.3, 0.7], [0.2, 0.8], [0.6, 0.4]], [0, 1, 1, 1]) < 1
     True
     """
     log_prob = _log_probabilities(probabilities)
@@ -203,7 +207,15 @@ def fit_temperature(probabilities, y_true) -> float:
 
     low, high = np.log(TEMPERATURE_RANGE)
     result = minimize_scalar(negative_log_likelihood, bounds=(low, high), method="bounded")
-    return float(np.exp(result.x))
+    temperature = float(np.exp(result.x))
+    if min(abs(result.x - low), abs(result.x - high)) < 0.01:
+        logger.warning(
+            "the calibration temperature %.3g is at the end of its range %s: the validation "
+            "data give it no hold (too few, or every example already right and sure)",
+            temperature,
+            TEMPERATURE_RANGE,
+        )
+    return temperature
 
 
 def plot_reliability_diagram(

@@ -210,7 +210,7 @@ def level_operating_points(
     >>> cancer = np.array([0.1, 0.2, 0.3, 0.1, 0.8, 0.4, 0.2, 0.3])
     >>> points = level_operating_points(records, np.stack([1 - cancer, cancer], 1), "youden")
     >>> {level: round(point["threshold"], 2) for level, point in points.items()}
-    {'image': 0.4, 'breast': 0.8, 'patient': 0.8}
+    {'image': 0.35, 'breast': 0.55, 'patient': 0.55}
     """
     classes = tuple(class_names) if class_names is not None else record_classes(records)
     positive = positive_class or classes[-1]
