@@ -107,6 +107,12 @@ def test_saturated_validation_scores_give_a_threshold_test_scores_can_meet():
     )
     assert point["sensitivity"] == 1.0 and 0.4 < point["threshold"] < 0.6
     assert point["threshold"] < 0.9999  # a test cancer at 0.9999 is still called
+    # most cancers saturated, a few lower, every normal far below: the threshold goes into the
+    # gap (sensitivity 1.0 at the same specificity), not among the saturated cancers
+    cancers = [1.0] * 18 + [0.9999999, 0.98]
+    point = choose_operating_point([1] * 20 + [0] * 20, cancers + [1e-3] * 20, {"sensitivity": 0.9})
+    assert point["sensitivity"] == 1.0 and point["specificity"] == 1.0
+    assert 0.4 < point["threshold"] < 0.6
 
 
 def test_targets_are_checked():

@@ -115,9 +115,11 @@ def choose_operating_point(
     scores
         The positive class's probability.
     target
-        ``{"sensitivity": s}``: the highest threshold whose sensitivity is at least ``s``
-        (the most specific one that finds that share of cancers); ``{"specificity": s}``: the
-        lowest threshold whose specificity is at least ``s``; ``"youden"``: the threshold of
+        ``{"sensitivity": s}``: of the thresholds whose sensitivity is at least ``s``, the
+        most specific, and of those the most sensitive (no cancer is given up for nothing:
+        on well-separated data the threshold lands in the gap, not among the cancers);
+        ``{"specificity": s}``: of those whose specificity is at least ``s``, the most
+        sensitive, then the most specific; ``"youden"``: the threshold of
         the largest sensitivity + specificity - 1 (Youden's J); ``"pf1"``: the threshold of
         the largest :func:`pf1` of the decisions (binarised scores), as the RSNA screening
         challenge's solutions chose theirs.
@@ -151,10 +153,12 @@ def choose_operating_point(
     _need_both(truth, "choosing an operating point")
     fpr, tpr, thresholds = roc_curve(truth, score, drop_intermediate=False)
     thresholds = np.minimum(thresholds, np.nextafter(score.max(), np.inf))  # no inf threshold
-    if name == "sensitivity":
-        index = int(np.argmax(tpr >= value - 1e-12))
-    elif name == "specificity":
-        index = int(np.flatnonzero(1 - fpr >= value - 1e-12).max())
+    if name == "sensitivity":  # the best specificity, then the best sensitivity at it
+        held = np.flatnonzero(tpr >= value - 1e-12)
+        index = int(held[fpr[held] == fpr[held].min()].max())
+    elif name == "specificity":  # the best sensitivity, then the best specificity at it
+        held = np.flatnonzero(1 - fpr >= value - 1e-12)
+        index = int(held[tpr[held] == tpr[held].max()].min())
     elif name == "youden":
         index = int(np.argmax(tpr - fpr))
     else:  # F1 = 2 TP / (called + P) at every threshold at once
