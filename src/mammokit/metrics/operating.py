@@ -108,6 +108,12 @@ def choose_operating_point(
 ) -> dict:
     """The threshold on ``scores`` that meets ``target`` on this data, and its figures.
 
+    The threshold is placed halfway between the lowest score the target calls positive and
+    the next score below it: on these data it calls exactly the same examples, and new scores
+    near these are called the same way. (A threshold at a score itself calls a new score a
+    hair below it negative; a model sure of its validation cancers, whose probabilities
+    round to exactly 1.0, would then miss nearly every test cancer at 0.9999.)
+
     Parameters
     ----------
     y_true
@@ -123,12 +129,6 @@ def choose_operating_point(
         the largest sensitivity + specificity - 1 (Youden's J); ``"pf1"``: the threshold of
         the largest :func:`pf1` of the decisions (binarised scores), as the RSNA screening
         challenge's solutions chose theirs.
-
-    The threshold is placed halfway between the lowest score the target calls positive and
-    the next score below it: on these data it calls exactly the same examples, and new scores
-    near these are called the same way. (A threshold at a score itself calls a new score a
-    hair below it negative; a model sure of its validation cancers, whose probabilities
-    round to exactly 1.0, would then miss nearly every test cancer at 0.9999.)
 
     Returns
     -------
