@@ -57,6 +57,14 @@ def test_every_registered_model_builds_flat(name):
         assert nested == ["encoder"]
         height, width = model.get_layer("mlo_features").output.shape[1:3]
         assert height > 1 and width > 1  # a spatial map per view, for Grad-CAM
+    elif name == "convnext_tiny":  # Keras builds its stem and downsampling as small Sequentials
+        assert all(
+            n.startswith(("convnext_tiny_stem", "convnext_tiny_downsampling")) for n in nested
+        )
+        from mammokit.models.features import find_last_conv_layer
+
+        layer = find_last_conv_layer(model)  # Grad-CAM's layer is at the top level
+        assert model.get_layer(layer).output.shape[1] >= 1
     else:
         assert nested == []
 

@@ -22,6 +22,7 @@ import pandas as pd
 import tensorflow as tf
 
 from mammokit import _deprecation
+from mammokit import errors as mammokit_errors
 from mammokit.datasets.grouping import group_views, view_rows
 from mammokit.datasets.readers.prepared import RECIPE_STEPS, prepared_recipe, recipe_of
 from mammokit.errors import DatasetError, ImageReadError, MammokitError
@@ -263,13 +264,11 @@ def errors_from_the_graph() -> Iterator[None]:
     ...
     mammokit.errors.ImageReadError: /data/x.png: truncated PNG
     """
-    import mammokit.errors as errors
-
     try:
         yield
     except tf.errors.OpError as err:
         for name, message in _GRAPH_ERROR.findall(err.message or ""):
-            kind = getattr(errors, name, None)
+            kind = getattr(mammokit_errors, name, None)
             if isinstance(kind, type) and issubclass(kind, MammokitError):
                 raise kind(message.strip()) from err
         raise
