@@ -44,9 +44,9 @@ def test_ctrl_c_keeps_the_best_epoch_and_resume_finishes_the_run(data_root, tmp_
     assert main(command) == EXIT_INTERRUPTED
     run = read_run(out)
     assert run["status"] == "interrupted" and not (out / "cnn.keras").exists()
-    state = json.loads((out / "cnn_resume" / "early_stopping.json").read_text())
+    state = json.loads((out / "cnn_resume" / "all" / "early_stopping.json").read_text())
     assert state["epochs"] == 2 and not state["stopped"]
-    best = keras.saving.load_model(out / "cnn_resume" / "best.keras", safe_mode=True)
+    best = keras.saving.load_model(out / "cnn_resume" / "all" / "best.keras", safe_mode=True)
     assert best.class_names == ("Normal", "Benign", "Cancer")  # a usable model, not weights
 
     monkeypatch.undo()

@@ -189,7 +189,7 @@ def train_model(
     in the model (``model.info.temperature``, ``model.info.operating_points``); the test
     report then measures the test part at those thresholds.
 
-    While it trains, the state after every epoch is kept in ``<name>_resume/`` (weights,
+    While it trains, the state after every epoch is kept in ``<name>_resume/<stage>/`` (weights,
     optimizer, early stopping, and the best epoch so far as ``best.keras``); it is removed once
     the model and its report are saved. A run stopped on the way (Ctrl-C, a crash) continues
     with ``resume=True`` and the same records and config (``mammokit train --resume DIR``).
