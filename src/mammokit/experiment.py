@@ -527,7 +527,7 @@ def _calibrate_and_decide(model: keras.Model, validation: _Evaluation, config: T
         records,
         probabilities,
         parse_target(config.operating_target),
-        "mean" if info.labels == "case" else "max",
+        info.how,
         info.class_names,
         _levels_from(info.level, ("image", "breast", "patient")),
         config.positive_class,
@@ -657,7 +657,7 @@ def _evaluate(
     """Predict ``part`` and report per level; the files go into ``out_dir`` when given."""
 
     classes = info.class_names
-    how = how or ("mean" if info.labels == "case" else "max")
+    how = how or info.how
     _check_levels(levels)
     records, groups = part.records, part.groups
     check_records(records, classes=classes)  # before the predictions, which take the time

@@ -145,6 +145,12 @@ class ModelInfo:
         return views_level(self.views)
 
     @property
+    def how(self) -> str:
+        """How its images call a breast or patient by default: ``"mean"`` for case labels
+        (every image of a case carries the case's class), ``"max"`` otherwise."""
+        return "mean" if self.labels == "case" else "max"
+
+    @property
     def operating_point(self) -> dict | None:
         """The operating point at the model's own level (:attr:`level`), or ``None``."""
         return (self.operating_points or {}).get(self.level)

@@ -447,7 +447,7 @@ class Predictor:
         """The model's operating point per ``level`` (chosen on validation and recorded at
         training), or ``None``: the model has none there, or it was chosen on probabilities
         combined otherwise than ``how`` (default the model's rule, see :meth:`predict_breasts`)."""
-        how = how or ("mean" if self.info.labels == "case" else "max")
+        how = how or self.info.how
         point = (self.info.operating_points or {}).get(level)
         if point is None or (level != self.info.level and point.get("how", how) != how):
             return None
@@ -509,7 +509,7 @@ class Predictor:
         (6, ['patient_id', 'side', 'n_views', 'missing_views'])
         """
         table, labelled = self._known_labels(records)
-        how = how or ("mean" if self.info.labels == "case" else "max")
+        how = how or self.info.how
         if self.views is None:
             images = self.predict_records(table, batch_size)
             result = aggregate_predictions(
