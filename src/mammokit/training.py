@@ -13,6 +13,7 @@ from pathlib import Path
 import keras
 import tensorflow as tf
 from matplotlib.figure import Figure
+from matplotlib.ticker import MaxNLocator
 
 from mammokit.calibration import calibrate
 from mammokit.datasets.pipeline import errors_from_the_graph
@@ -403,6 +404,7 @@ def plot_history(
         if f"val_{key}" in values:
             axis.plot(epochs, values[f"val_{key}"], marker="o", label="validation")
         axis.set_xlabel("epoch")
+        axis.xaxis.set_major_locator(MaxNLocator(integer=True))  # epochs are whole numbers
         axis.set_ylabel(key)
         axis.set_title(f"{key.capitalize()} per epoch")
         axis.grid(alpha=0.3)
