@@ -260,3 +260,16 @@ def test_cli_prepare_then_train_with_cross_validation(tmp_path, capsys):
         assert exited.value.code == 2
     assert main(["train", str(out), "--epochs", "0", "--out", str(tmp_path / "never")]) == 2
     assert not (tmp_path / "never").exists()
+
+
+def test_a_tasks_class_order_survives_preparation(records, tmp_path):
+    """Cancer-vs-rest's NoCancer comes first: sorted, Cancer would be first and NoCancer the
+    class every operating point and "most severe" rule calls positive."""
+    from mammokit.datasets.tasks import apply_task
+    from mammokit.records import record_classes
+
+    task = apply_task(records.iloc[:8], "cancer-vs-rest")
+    assert record_classes(task) == ("NoCancer", "Cancer")
+    prepared = prepare(task, tmp_path / "prepared", SIZE, workers=1)
+    assert record_classes(prepared) == ("NoCancer", "Cancer")
+    assert record_classes(read_prepared(tmp_path / "prepared")) == ("NoCancer", "Cancer")

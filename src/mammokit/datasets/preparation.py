@@ -62,7 +62,7 @@ from mammokit.imaging.example import InputSpec, standard_preprocess, to_stored
 from mammokit.imaging.geometry import PLACEMENT_COLUMNS
 from mammokit.imaging.intensity import Intensity
 from mammokit.progress import progress_bar
-from mammokit.records import check_records, save_records
+from mammokit.records import check_records, record_classes, save_records
 
 __all__ = ["ENGINES", "fingerprint", "prepare", "prepare_one"]
 
@@ -369,6 +369,7 @@ def _finish(out: Path, rows: pd.DataFrame, done: dict[str, dict], manifest: dict
     table.attrs = dict(rows.attrs)
     save_records(table, out / RECORDS)
     extra = {name: rows.attrs.get(name) for name in ("task", "labels") if rows.attrs.get(name)}
+    extra["classes"] = list(record_classes(rows))  # their order is the model's output order
     _write_manifest(
         out, {**manifest, **extra, "status": "complete", "done": len(kept), "failed": failed}
     )

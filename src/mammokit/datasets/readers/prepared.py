@@ -101,7 +101,9 @@ def read_prepared(path: str | os.PathLike) -> pd.DataFrame:
             f"{folder}: the preparation did not finish ({manifest.get('done', 0)} of "
             f"{manifest['images']} images); run prepare again with the same arguments to resume"
         )
-    records = read_records(folder / RECORDS)
+    # the class order of the prepared table (a task's, e.g. NoCancer before Cancer), which
+    # sorting the labels would lose; folders prepared before it was recorded sort them
+    records = read_records(folder / RECORDS, classes=manifest.get("classes"))
     records.attrs["prepared"] = manifest["recipe"]
     records.attrs["skipped"] = manifest.get("failed", [])
     for name in ("task", "labels"):
