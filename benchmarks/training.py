@@ -71,16 +71,19 @@ def run(contender: str, model_name: str, size: int, parts, epochs: int) -> tuple
             augment=default_augmenter(seed=0),
         )  # fmt: skip
         val = datasets.to_tf_dataset(val_records, (size, size), 32, cache=True)
-        steps = -(-len(train_records) // 32) * (epochs + 1)
+        # the recipe's schedule: one epoch (the warm-up one) of warm-up, then a cosine
+        warmup_steps = -(-len(train_records) // 32)
+        decay_steps = warmup_steps * epochs
         if contender in ("keras", "keras_adamw"):
-            schedule = keras.optimizers.schedules.CosineDecay(
-                0.0, steps - steps // (epochs + 1), warmup_target=1e-3,
-                warmup_steps=steps // (epochs + 1),
-            )  # fmt: skip
+            if contender == "keras_adamw":
+                schedule = keras.optimizers.schedules.CosineDecay(
+                    0.0, decay_steps, warmup_target=1e-3, warmup_steps=warmup_steps
+                )
+                optimizer = keras.optimizers.AdamW(schedule, weight_decay=0.01)
+            else:
+                optimizer = keras.optimizers.Adam(1e-3)
             model.compile(
-                optimizer=keras.optimizers.AdamW(schedule, weight_decay=0.01)
-                if contender == "keras_adamw"
-                else keras.optimizers.Adam(1e-3),
+                optimizer=optimizer,
                 loss="categorical_crossentropy",
                 metrics=["accuracy"],
             )
@@ -94,8 +97,8 @@ def run(contender: str, model_name: str, size: int, parts, epochs: int) -> tuple
                 "recipe": {
                     "optimizer": "adamw",
                     "weight_decay": 0.01,
-                    "warmup_steps": steps // (epochs + 1),
-                    "decay_steps": steps - steps // (epochs + 1),
+                    "warmup_steps": warmup_steps,
+                    "decay_steps": decay_steps,
                 },
             }.get(contender, {})
             compile_classifier(model, **options)
