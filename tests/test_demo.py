@@ -35,7 +35,16 @@ def test_demo_pictures_are_real_images(demo_out):
         assert image is not None and min(image.shape[:2]) > 100, name
     overlays = sorted((demo_out / "gradcam").glob("*.png"))
     assert len(overlays) >= 2
-    assert cv2.imread(str(overlays[0])).shape == (256, 256, 3)
+    report = json.loads((demo_out / "report.json").read_text())
+    height, width = report["models"][report["best_model"]]["input_size"]
+    scale = -(-256 // height)  # the model's input, enlarged by whole pixels to >= 256 high
+    assert cv2.imread(str(overlays[0])).shape == (height * scale, width * scale, 3)
+
+
+def test_mobilenet_sees_the_images_at_their_own_size(demo_out):
+    report = json.loads((demo_out / "report.json").read_text())
+    assert report["models"]["mobilenet"]["input_size"] == report["config"]["image_size"]
+    assert report["models"]["cnn"]["input_size"] == [report["config"]["input_size"]] * 2
 
 
 def test_demo_models_reload_in_safe_mode(demo_out):
