@@ -182,7 +182,11 @@ def run_demo(
         ),
     }
     for step, (name, options) in enumerate(model_options.items(), start=3):
-        log(f"[{step}/5] training {name} (weighted cross-entropy, early stopping on val loss)")
+        height, width = model_training[name].image_size
+        log(
+            f"[{step}/5] training {name} on {height}x{width} inputs (weighted cross-entropy, "
+            "early stopping on val loss)"
+        )
         entry = train_model(name, train, val, test, out, config=model_training[name], **options)
         report["models"][name] = {**entry, "input_size": list(model_training[name].image_size)}
         log(f"      {name}: test accuracy {entry['accuracy']:.1%} ({entry['train_seconds']:.0f} s)")
