@@ -31,6 +31,13 @@ def test_an_option_of_another_model_is_refused(synthetic_root, tmp_path, capsys)
     assert "--alpha does not apply to --model cnn" in capsys.readouterr().err
 
 
+def test_a_negative_start_from_epoch_is_a_usage_error(synthetic_root, tmp_path, capsys):
+    status = main(["train", str(synthetic_root), "--out", str(tmp_path), "--start-from-epoch",
+                   "-1"])  # fmt: skip
+    assert status == 2 and "--start-from-epoch must be >= 0" in capsys.readouterr().err
+    assert not any(tmp_path.iterdir())  # refused before anything was written
+
+
 @pytest.fixture(scope="module")
 def trained(synthetic_root, tmp_path_factory):
     out = tmp_path_factory.mktemp("train")

@@ -118,10 +118,11 @@ def test_the_recipe_is_recorded_in_the_model(parts, tmp_path):
 
     train, val, test = parts
     config = TrainConfig(image_size=(32, 32), batch_size=8, epochs=2, verbose=0, augment=False,
-                         label_smoothing=0.1)  # fmt: skip
+                         label_smoothing=0.1, start_from_epoch=1)  # fmt: skip
     train_model("cnn", train, val, test, tmp_path, config=config, filters=(4,))
     recipe = load_model(tmp_path / "cnn.keras").info.training
     assert recipe["optimizer"] == "adamw" and recipe["weight_decay"] == 0.01
+    assert recipe["start_from_epoch"] == 1
     assert recipe["label_smoothing"] == 0.1 and recipe["image_size"] == [32, 32]
     assert recipe["stages"] == [{"name": "all", "epochs": [0, 2], "learning_rate": 0.001}]
     assert recipe["mixed_precision"] == "float32"

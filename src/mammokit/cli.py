@@ -108,6 +108,7 @@ def _train(args: argparse.Namespace) -> int:
         batch_size=args.batch_size,
         epochs=args.epochs,
         patience=args.patience,
+        start_from_epoch=args.start_from_epoch,
         learning_rate=args.learning_rate,
         augment=args.augment,
         seed=args.seed,
@@ -195,8 +196,10 @@ def _check_training_options(args: argparse.Namespace) -> None:
     for name in ("epochs", "batch_size"):
         if getattr(args, name) < 1:
             raise _UsageError(f"--{name.replace('_', '-')} must be at least 1")
-    if args.patience < 0 or args.learning_rate <= 0:
-        raise _UsageError("--patience must be >= 0 and --learning-rate above 0")
+    if args.patience < 0 or args.start_from_epoch < 0 or args.learning_rate <= 0:
+        raise _UsageError(
+            "--patience and --start-from-epoch must be >= 0 and --learning-rate above 0"
+        )
     if args.weight_decay < 0 or args.warmup_epochs < 0 or args.head_epochs < 0:
         raise _UsageError("--weight-decay, --warmup-epochs and --head-epochs must be >= 0")
     if args.clipnorm is not None and args.clipnorm <= 0:
@@ -775,6 +778,11 @@ def build_parser() -> argparse.ArgumentParser:
     )  # fmt: skip
     train.add_argument("--epochs", type=int, default=30, help="most epochs to train")
     train.add_argument("--patience", type=int, default=5, help="early-stopping patience")
+    train.add_argument(
+        "--start-from-epoch", type=int, default=0, metavar="N",
+        help="epochs at the start of each stage that early stopping does not watch (none of "
+        "them restored as the best; default 0)",
+    )  # fmt: skip
     train.add_argument(
         "--image-size", type=_image_size, default=None, metavar="HxW",
         help="input size, e.g. 1024x512 (a mammogram is about 2:1) or 224 for a square; "

@@ -34,9 +34,14 @@ class DemoConfig:
     image_size: tuple[int, int] = (256, 160)
     #: The CNNs' square input (MobileNet's: ``mobilenet_input_size``).
     input_size: int = 128
-    #: Each training's schedule (warm-up, then a cosine to 0) spans ``epochs``.
-    epochs: int = 16
+    #: Each training's schedule (warm-up, then a cosine to 0) spans ``epochs``; early
+    #: stopping watches the validation loss from ``start_from_epoch`` on, the second half:
+    #: at the highest rates an epoch of MobileNet scored a lucky low loss on the 45
+    #: validation patients and was kept in place of the converged model (91.7% test against
+    #: a validation accuracy of 0.97 at the end, seed 1).
+    epochs: int = 20
     patience: int = 10
+    start_from_epoch: int = 10
     #: The CNN sees the gray image once (``cnn_channels=1``), in batches of ``batch_size``.
     batch_size: int = 16
     cnn_filters: tuple[int, ...] = (8, 16, 32, 64)
@@ -65,6 +70,7 @@ QUICK = DemoConfig(
     input_size=48,
     epochs=2,
     patience=1,
+    start_from_epoch=1,
     batch_size=8,
     cnn_filters=(8, 16),
     mobilenet_alpha=0.25,
@@ -145,6 +151,7 @@ def run_demo(
         batch_size=config.batch_size,
         epochs=config.epochs,
         patience=config.patience,
+        start_from_epoch=config.start_from_epoch,
         seed=seed,
         verbose=verbose,
     )

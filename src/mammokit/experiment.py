@@ -81,6 +81,11 @@ class TrainConfig:
     epochs, patience
         At most ``epochs`` epochs; stop after ``patience`` without a better validation loss
         (in each stage).
+    start_from_epoch
+        Epochs at the start of each stage whose validation loss early stopping does not watch,
+        so that none of them is restored as the best (0, the default: every epoch counts).
+        From random weights on a small validation part, an epoch at the highest rates can
+        score a lucky low loss; the demo watches the second half of its schedule.
     learning_rate
         The peak rate, reached after the warm-up and then decayed by a cosine to 0 over the
         stage (:func:`mammokit.training.learning_rate_schedule`).
@@ -145,6 +150,7 @@ class TrainConfig:
     batch_size: int = 32
     epochs: int = 30
     patience: int = 5
+    start_from_epoch: int = 0
     learning_rate: float = 1e-3
     augment: bool = True
     channels: int = 3
@@ -225,6 +231,11 @@ def train_model(
         ``accuracy``, ``epochs``, ``train_seconds`` and the full ``evaluation``
         (:func:`mammokit.metrics.evaluation_report`).
     """
+    if config.patience < 0 or config.start_from_epoch < 0:
+        raise MammokitError(
+            f"patience and start_from_epoch must be >= 0, got {config.patience} and "
+            f"{config.start_from_epoch}"
+        )
     make_reproducible(config.seed)  # before datasets and model: the same seed, the same run
     parts = (train_records, val_records, test_records)
     classes = record_classes(train_records)
@@ -460,6 +471,7 @@ def _train_evaluate_save(
             epochs=stage.last_epoch,
             initial_epoch=stage.first_epoch,
             patience=config.patience,
+            start_from_epoch=config.start_from_epoch,
             verbose=config.verbose,
             callbacks=[keras.callbacks.CSVLogger(str(log), append=append)],
             backup_dir=backup / stage.name,
@@ -495,6 +507,7 @@ def _record_recipe(model: keras.Model, config: TrainConfig, stages: list) -> Non
             "batch_size",
             "epochs",
             "patience",
+            "start_from_epoch",
             "augment",
             "seed",
         )

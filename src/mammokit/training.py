@@ -81,6 +81,7 @@ def fit(
     callbacks: list[keras.callbacks.Callback] | None = None,
     backup_dir: str | os.PathLike | None = None,
     initial_epoch: int = 0,
+    start_from_epoch: int = 0,
 ) -> keras.callbacks.History:
     """Train a compiled model with early stopping, checkpoints and a CSV log.
 
@@ -132,6 +133,12 @@ def fit(
     initial_epoch
         The epoch to start at (a second training stage goes on from the first's last epoch,
         so its epochs are numbered after them); ``epochs`` is the last.
+    start_from_epoch
+        Epochs of this call (from ``initial_epoch``) whose validation loss is not watched:
+        early stopping neither counts them nor keeps one as the best epoch (nor writes it as
+        ``best.keras``); Keras's ``EarlyStopping(start_from_epoch=)``. On a small validation
+        part, an epoch at the schedule's highest rates can score a lucky low loss and be
+        restored in place of the converged model.
 
     Returns
     -------
@@ -163,6 +170,11 @@ def fit(
     """
     if epochs < 1 or not 0 <= initial_epoch <= epochs:
         raise MammokitError(f"epochs must be >= 1 and initial_epoch in [0, epochs], got {epochs}")
+    if patience < 0 or start_from_epoch < 0:
+        raise MammokitError(
+            f"patience and start_from_epoch must be >= 0, got {patience} and {start_from_epoch}"
+        )
+    watch_from = initial_epoch + start_from_epoch  # Keras counts epochs from the first call
     scope = strategy.scope() if strategy is not None else contextlib.nullcontext()
     with scope:
         if not isinstance(model, keras.Model):
@@ -180,10 +192,13 @@ def fit(
     if validation is not None:  # before the backup, which marks the epoch as done
         all_callbacks.append(
             keras.callbacks.EarlyStopping(
-                monitor="val_loss", patience=patience, restore_best_weights=True, verbose=0
+                monitor="val_loss",
+                patience=patience,
+                restore_best_weights=True,
+                start_from_epoch=watch_from,
             )
             if backup is None
-            else _ResumableEarlyStopping(backup, patience)
+            else _ResumableEarlyStopping(backup, patience, watch_from)
         )
     if backup is not None:
         epochs = _epochs_left(backup, epochs)
@@ -193,9 +208,7 @@ def fit(
         folder.mkdir(parents=True, exist_ok=True)
         monitor = "val_loss" if validation is not None else "loss"
         all_callbacks += [
-            keras.callbacks.ModelCheckpoint(
-                str(folder / "best.keras"), monitor=monitor, save_best_only=True
-            ),
+            _BestModelCheckpoint(str(folder / "best.keras"), monitor, watch_from),
             keras.callbacks.CSVLogger(str(folder / "history.csv")),
         ]
     in_memory = not isinstance(train, tf.data.Dataset | tf.distribute.DistributedDataset)
@@ -235,12 +248,30 @@ def _read_state(path: Path) -> dict | None:
         raise MammokitError(f"{path}: unreadable training state ({err}); train again") from err
 
 
+class _BestModelCheckpoint(keras.callbacks.ModelCheckpoint):
+    """Keras's checkpoint of the best epoch's model, blind before ``start_from_epoch`` (as
+    early stopping is, so that ``best.keras`` holds the weights early stopping restores)."""
+
+    def __init__(self, path: str, monitor: str, start_from_epoch: int) -> None:
+        super().__init__(path, monitor=monitor, save_best_only=True)
+        self.start_from_epoch = start_from_epoch
+
+    def on_epoch_end(self, epoch: int, logs=None) -> None:
+        if epoch >= self.start_from_epoch:
+            super().on_epoch_end(epoch, logs)
+
+
 class _ResumableEarlyStopping(keras.callbacks.EarlyStopping):
     """Keras's early stopping on the validation loss, its state kept in ``folder`` after every
     epoch (and the best epoch's model as ``best.keras``) and taken up again from there."""
 
-    def __init__(self, folder: Path, patience: int) -> None:
-        super().__init__(monitor="val_loss", patience=patience, restore_best_weights=True)
+    def __init__(self, folder: Path, patience: int, start_from_epoch: int = 0) -> None:
+        super().__init__(
+            monitor="val_loss",
+            patience=patience,
+            restore_best_weights=True,
+            start_from_epoch=start_from_epoch,
+        )
         self.folder = folder
 
     def on_train_begin(self, logs=None) -> None:
