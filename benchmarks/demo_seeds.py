@@ -40,11 +40,12 @@ def figures(report: dict) -> dict[str, float]:
         values.update(decision_figures(name, levels))
         values[f"{name} epochs"] = entry["epochs"]
         values[f"{name} train s"] = entry["train_seconds"]
-    local = report["localization"]
-    values[f"pointing game % ({local['method']}, {local['tolerance_px']} px)"] = (
-        100 * local["pointing_game"]
-    )
-    values["IoU"] = local["iou"]
+    by_model = report.get("localization_by_model") or {"best": report["localization"]}
+    for name, local in by_model.items():
+        values[f"{name} pointing game % ({local['method']}, {local['tolerance_px']} px)"] = (
+            100 * local["pointing_game"]
+        )
+        values[f"{name} IoU"] = local["iou"]
     values["total s"] = report["total_seconds"]
     return values
 
@@ -109,7 +110,7 @@ def main() -> None:
             3
             if name.endswith(("AUC", "calibration"))
             else 2
-            if name == "IoU" or "P(" in name
+            if name.endswith("IoU") or "P(" in name
             else 1
         )
         each = "  ".join(f"{v:>8.{digits}f}" for v in values)

@@ -22,6 +22,15 @@ def test_demo_writes_report_with_accuracy_per_model(demo_out):
     assert report["dataset"]["skipped"] == 0
     assert report["dataset"]["images"] == 48
     assert report["best_model"] in report["models"]
+    by_model = report["localization_by_model"]
+    assert set(by_model) == {"cnn", "mobilenet"}  # every breast-label model is scored
+    assert report["localization"] == by_model[report["best_model"]]
+    assert all(0.0 <= scores["pointing_game"] <= 1.0 for scores in by_model.values())
+    assert by_model[report["best_model"]]["overlays"] > 0
+    assert (
+        sum(scores["overlays"] for scores in by_model.values())
+        == len(list((demo_out / "gradcam").glob("*.png"))) - 1
+    )  # the overview is the one more picture
 
 
 def test_demo_pictures_are_real_images(demo_out):

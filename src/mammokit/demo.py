@@ -115,8 +115,10 @@ def run_demo(
     -------
     dict
         The content of ``report.json``: per model ``accuracy``, the evaluation report (with
-        its ``levels``), epochs and training time; ``case_labels``, the CNN trained on case
-        labels scored against breast labels; the dataset summary and Grad-CAM localization.
+        its ``levels``), epochs, training time and ``input_size``; ``case_labels``, the CNN
+        trained on case labels scored against breast labels; the dataset summary; Grad-CAM's
+        localization of the test lesions per model (``localization_by_model``) and of the
+        best model (``localization``, whose overlays are in ``gradcam/``).
     """
 
     from mammokit import datasets, explain
@@ -211,11 +213,19 @@ def run_demo(
         )
 
     best = max(report["models"], key=lambda n: report["models"][n]["accuracy"])
-    log(f"[5/5] Grad-CAM of the best model ({best}) on test images")
+    log(f"[5/5] Grad-CAM of each model on the test lesions; overlays of the best ({best})")
     report["best_model"] = best
-    report["localization"] = _explain_test_images(
-        load_model(out / f"{best}.keras"), test, out / "gradcam", config.n_gradcam, explain
-    )
+    report["localization_by_model"] = {
+        name: _explain_test_images(
+            load_model(out / f"{name}.keras"),
+            test,
+            out / "gradcam" if name == best else None,
+            config.n_gradcam,
+            explain,
+        )
+        for name in report["models"]
+    }
+    report["localization"] = report["localization_by_model"][best]
     report["total_seconds"] = round(time.perf_counter() - started, 1)
     (out / "report.json").write_text(json.dumps(report, indent=2))
     _print_summary(report, out, log)
@@ -260,15 +270,15 @@ def _case_label_cost(train, val, test, out: Path, training, options: dict, train
     }
 
 
-def _explain_test_images(model, test, folder: Path, n_images: int, explain) -> dict:
-    """Score Grad-CAM on every test lesion image; write overlays of a few test images."""
+def _explain_test_images(model, test, folder: Path | None, n_images: int, explain) -> dict:
+    """Score Grad-CAM on every test lesion image; with a ``folder``, write overlays of a few
+    test images there."""
     import cv2
 
     from mammokit.datasets import make_dataset
     from mammokit.imaging import InputSpec
     from mammokit.records import CLASSES
 
-    folder.mkdir(parents=True, exist_ok=True)
     data = make_dataset(test, InputSpec.of(model), batch_size=64, with_masks=True)
     images, masks = [], []
     for (batch_images, batch_masks), _ in data:
@@ -279,6 +289,10 @@ def _explain_test_images(model, test, folder: Path, n_images: int, explain) -> d
     height, width = images.shape[1:3]
     tolerance = max(1, height // 32)  # one cell of a 1/32 map: CAM peaks sit on lesion rims
     scores = explain.localization_scores(heatmaps, masks, tolerance=tolerance)
+    scores = {**scores, "tolerance_px": tolerance, "method": explain.DEFAULT_METHOD}
+    if folder is None:
+        return {**scores, "overlays": 0}
+    folder.mkdir(parents=True, exist_ok=True)
     predicted = model.predict(images, verbose=0).argmax(axis=1)
 
     labels = test["label"].tolist()
@@ -303,12 +317,7 @@ def _explain_test_images(model, test, folder: Path, n_images: int, explain) -> d
         tiles.append(big)
     if tiles:
         cv2.imwrite(str(folder / "overview.png"), cv2.cvtColor(np.hstack(tiles), cv2.COLOR_RGB2BGR))
-    return {
-        **scores,
-        "tolerance_px": tolerance,
-        "method": explain.DEFAULT_METHOD,
-        "overlays": len(tiles),
-    }
+    return {**scores, "overlays": len(tiles)}
 
 
 def _decision_summary(result: dict) -> str:
@@ -363,11 +372,11 @@ def _print_summary(report: dict, out: Path, log: Callable[[str], None]) -> None:
     log("operating points (chosen on validation, measured on test) and calibration, per breast:")
     for name, entry in report["models"].items():
         log(f"  {name}: {_decision_summary(entry['evaluation']['levels']['breast'])}")
-    local = report["localization"]
-    log(
-        f"{local['method']} ({report['best_model']}) on {local['n_scored']} test lesions: "
-        f"pointing game {local['pointing_game']:.0%} (within {local['tolerance_px']} px), "
-        f"IoU {local['iou']:.2f}"
-    )
+    for name, local in report["localization_by_model"].items():
+        log(
+            f"{local['method']} of {name} on {local['n_scored']} test lesions: pointing game "
+            f"{local['pointing_game']:.0%} (within {local['tolerance_px']} px), "
+            f"IoU {local['iou']:.2f}"
+        )
     log(f"done in {report['total_seconds']:.0f} s; report: {out / 'report.json'}")
     log(f"pictures: {out}/*_training.png, {out}/*_confusion.png, {out / 'gradcam'}/")
