@@ -95,17 +95,18 @@ def run(contender: str, model_name: str, size: int, parts, epochs: int) -> tuple
             start = time.perf_counter()
             history = model.fit(train, validation_data=val, epochs=epochs, verbose=0)
         else:
+            recipe = {
+                "optimizer": "adamw",
+                "weight_decay": 0.01,
+                "warmup_steps": warmup_steps,
+                "decay_steps": decay_steps,
+            }
             options = {
                 "steps_per_execution=16": {"steps_per_execution": 16},
                 "XLA": {"jit_compile": True},
+                "recipe": recipe,
+                "recipe_no_files": recipe,
             }.get(contender, {})
-            if contender.startswith("recipe"):
-                options = {
-                    "optimizer": "adamw",
-                    "weight_decay": 0.01,
-                    "warmup_steps": warmup_steps,
-                    "decay_steps": decay_steps,
-                }
             compile_classifier(model, **options)
             with tempfile.TemporaryDirectory() as folder:
                 files = None if contender == "recipe_no_files" else folder

@@ -61,7 +61,7 @@ class DemoConfig:
     compare_case_labels: bool = True
 
 
-#: The default run: about ten minutes on 2 CPU cores (10 min 6 s on an AVX2 EPYC).
+#: The default run: under ten minutes on 2 CPU cores (8 min 44 s on an AVX2 EPYC).
 DEFAULT = DemoConfig()
 #: A seconds-long run for tests and smoke checks (accuracy not meaningful).
 QUICK = DemoConfig(

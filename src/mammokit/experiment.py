@@ -55,6 +55,7 @@ from mammokit.recipe import mixed_precision, plan_stages
 from mammokit.records import LEVELS, check_records, label_indices, level_keys, record_classes
 from mammokit.registry import model_entry
 from mammokit.training import (
+    check_early_stopping,
     compile_classifier,
     fit,
     make_reproducible,
@@ -231,11 +232,7 @@ def train_model(
         ``accuracy``, ``epochs``, ``train_seconds`` and the full ``evaluation``
         (:func:`mammokit.metrics.evaluation_report`).
     """
-    if config.patience < 0 or config.start_from_epoch < 0:
-        raise MammokitError(
-            f"patience and start_from_epoch must be >= 0, got {config.patience} and "
-            f"{config.start_from_epoch}"
-        )
+    check_early_stopping(config.patience, config.start_from_epoch)  # before anything is written
     make_reproducible(config.seed)  # before datasets and model: the same seed, the same run
     parts = (train_records, val_records, test_records)
     classes = record_classes(train_records)

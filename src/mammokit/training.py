@@ -170,10 +170,7 @@ def fit(
     """
     if epochs < 1 or not 0 <= initial_epoch <= epochs:
         raise MammokitError(f"epochs must be >= 1 and initial_epoch in [0, epochs], got {epochs}")
-    if patience < 0 or start_from_epoch < 0:
-        raise MammokitError(
-            f"patience and start_from_epoch must be >= 0, got {patience} and {start_from_epoch}"
-        )
+    check_early_stopping(patience, start_from_epoch)
     watch_from = initial_epoch + start_from_epoch  # Keras counts epochs from the first call
     scope = strategy.scope() if strategy is not None else contextlib.nullcontext()
     with scope:
@@ -222,6 +219,23 @@ def fit(
             class_weight=dict(class_weight) if class_weight else None,
             callbacks=all_callbacks,
             verbose=(1 if sys.stdout.isatty() else 2) if verbose == "auto" else verbose,
+        )
+
+
+def check_early_stopping(patience: int, start_from_epoch: int) -> None:
+    """Refuse a negative ``patience`` or ``start_from_epoch`` (:func:`fit`'s options), so that a
+    caller can check them before it writes anything.
+
+    Examples
+    --------
+    >>> check_early_stopping(5, 0)
+    >>> check_early_stopping(5, -1)
+    Traceback (most recent call last):
+    mammokit.errors.MammokitError: patience and start_from_epoch must be >= 0, got 5 and -1
+    """
+    if patience < 0 or start_from_epoch < 0:
+        raise MammokitError(
+            f"patience and start_from_epoch must be >= 0, got {patience} and {start_from_epoch}"
         )
 
 
